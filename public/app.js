@@ -1,0 +1,1 @@
+// Progressive enhancement comes with the pages work; forms work without it.

@@ -1,0 +1,54 @@
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import { AppModule } from './app.module.js';
+import { APP_CONFIG, type AppConfig, loadConfig } from './config/app.config.js';
+import { DEFAULT_VIEWS_DIR } from './view/index.js';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Everything `main.ts` does before `listen`, shared with the end-to-end tests. */
+export async function createApp(env?: Record<string, string | undefined>): Promise<NestExpressApplication> {
+  // Validate first so a bad environment stops with a clear message before anything starts.
+  const preview = loadConfig(env ?? process.env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
+    bodyParser: false,
+    logger: LEVELS.slice(0, LEVELS.indexOf(preview.logLevel) + 1),
+  });
+  const config = app.get<AppConfig>(APP_CONFIG);
+  for (const w of config.warnings) new Logger('Config').warn(w);
+
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+          ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      frameguard: { action: 'deny' },
+    }),
+  );
+  // Static files come before the session middleware: they never touch Redis.
+  app.useStaticAssets(join(DEFAULT_VIEWS_DIR, '..', 'public'), { prefix: '/assets/', maxAge: '1h', index: false });
+  app.useBodyParser('json', { limit: '8kb', strict: true });
+  app.useBodyParser('urlencoded', { limit: '8kb', extended: false, parameterLimit: 20 });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,31 @@
+/** Wrong password or unknown email: the two are never told apart. */
+export class InvalidCredentialsError extends Error {
+  override name = 'InvalidCredentialsError';
+  constructor() {
+    super('The email or password is not correct');
+  }
+}
+
+/** Not signed in (or not with enough factors). `pending` tells pages to go to /verify. */
+export class UnauthenticatedError extends Error {
+  override name = 'UnauthenticatedError';
+  constructor(readonly pending = false) {
+    super('Sign in to continue');
+  }
+}
+
+/** Self-service sign-up is closed (AUTH_SIGNUP=closed). */
+export class SignupClosedError extends Error {
+  override name = 'SignupClosedError';
+  constructor() {
+    super('Sign-up is closed');
+  }
+}
+
+/** A route of the other first-factor mode (e.g. /register in email mode). */
+export class RouteDisabledError extends Error {
+  override name = 'RouteDisabledError';
+  constructor() {
+    super('There is nothing here');
+  }
+}

@@ -1,0 +1,40 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { wantsJson } from '../http/index.js';
+import { SessionService } from '../session/index.js';
+import { UnauthenticatedError } from './auth.errors.js';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+
+/**
+ * Lets a request through only for a fully signed-in session: both factors in password mode,
+ * the code in email mode. A missing, expired or unreadable session is "signed out", never an
+ * error. Reads nothing beyond the session that the session middleware already loaded.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
+    protected readonly sessions: SessionService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const user = req.session?.user;
+    if (user && user.aal >= this.requiredAal) return true;
+    if (req.session && req.method === 'GET' && !wantsJson(req) && isLocalPath(req.originalUrl)) {
+      // Remember the page so the sign-in ends there.
+      req.session.returnTo = req.originalUrl;
+      this.sessions.init(req.session);
+    }
+    throw new UnauthenticatedError(!!req.session?.pending);
+  }
+
+  protected get requiredAal(): number {
+    return this.options.firstFactor === 'password' ? 2 : 1;
+  }
+}
+
+/** A same-site path: one leading slash, no scheme, no backslash tricks. */
+export function isLocalPath(p: string): boolean {
+  return /^\/(?![/\\])[^\s]*$/.test(p) && p.length <= 512;
+}

@@ -1,0 +1,3 @@
+export { SignInDto } from './sign-in.dto.js';
+export { RegisterDto } from './register.dto.js';
+export { VerifyDto } from './verify.dto.js';

@@ -1,0 +1,13 @@
+import { IsOptional, IsString, Length } from 'class-validator';
+import { EmailField } from './email.transform.js';
+
+/** `POST /auth`: `{ email }` in email mode, `{ email, password }` in password mode. */
+export class SignInDto {
+  @EmailField()
+  email: string;
+
+  @IsOptional()
+  @IsString({ message: 'password must be a single string' })
+  @Length(8, 256, { message: 'password must be 8 to 256 characters' })
+  password?: string;
+}

@@ -1,0 +1,12 @@
+export { AuthModule } from './auth.module.js';
+export type { AuthModuleOptions } from './auth.module-definition.js';
+export { AuthGuard } from './auth.guard.js';
+export { CurrentUser } from './current-user.decorator.js';
+export { UserStore } from './users/user-store.js';
+export { RedisUserStore } from './users/redis-user.store.js';
+export { MemoryUserStore } from './users/memory-user.store.js';
+export type { User } from './users/user.types.js';
+export { PasswordService } from './password.service.js';
+export { SignInService, type CodeSent } from './sign-in.service.js';
+export { ChallengeService } from './challenge.service.js';
+export * from './auth.errors.js';

@@ -1,0 +1,38 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import argon2 from 'argon2';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+
+/**
+ * argon2id hashing (libuv thread pool: off the event loop). Unknown accounts are checked
+ * against a dummy hash of the same cost, so "no such email" takes as long as "wrong password".
+ */
+@Injectable()
+export class PasswordService implements OnModuleInit {
+  private dummyHash = '';
+
+  constructor(@Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions) {}
+
+  async onModuleInit() {
+    this.dummyHash = await this.hash(`dummy-${Math.random()}`);
+  }
+
+  hash(password: string): Promise<string> {
+    const o = this.options.passwordHash ?? {};
+    return argon2.hash(password, {
+      type: argon2.argon2id,
+      memoryCost: o.memoryKib ?? 19456,
+      timeCost: o.iterations ?? 2,
+      parallelism: o.parallelism ?? 1,
+    });
+  }
+
+  /** True when `password` matches `hash`; with no hash, spends the same time and returns false. */
+  async verify(hash: string | undefined, password: string): Promise<boolean> {
+    try {
+      const ok = await argon2.verify(hash ?? this.dummyHash, password);
+      return ok && hash !== undefined;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { SignInDto } from './dto/index.js';
+import { SignInService } from './sign-in.service.js';
+
+/** `GET /auth` (the sign-in page) and `POST /auth` (first step of signing in). */
+@Controller('auth')
+export class SignInController {
+  constructor(
+    protected readonly signIn: SignInService,
+    protected readonly pages: PageRenderer,
+    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
+  ) {}
+
+  @Get()
+  page(@Req() req: Request, @Res() res: Response) {
+    if (req.session?.user) return res.redirect(303, req.session.returnTo ?? '/home');
+    this.pages.send(req, res, 'pages/sign-in', { title: 'Sign in' });
+  }
+
+  @Post()
+  @HttpCode(200)
+  @FormPage('pages/sign-in')
+  async start(@Body() body: SignInDto, @Req() req: Request, @Res() res: Response) {
+    const answer = await this.signIn.start(req, body.email, body.password);
+    reply(req, res, '/verify', answer);
+  }
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { registerAs } from '@nestjs/config';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvironmentVariables } from './env.schema.js';
+
+/** The validated configuration of the whole server; the only thing built from `process.env`. */
+export interface AppConfig {
+  port: number;
+  env: 'development' | 'production' | 'test';
+  /** Public base URL without a trailing slash. */
+  appUrl: string;
+  /** `scheme://host[:port]` of APP_URL, for the Origin check. */
+  appOrigin: string;
+  /** True when APP_URL is https: cookies get `Secure` and the `__Host-` prefix. */
+  secureCookies: boolean;
+  redisUrl?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  /** First signs, all verify. */
+  sessionSecrets: string[];
+  otpSecret: string;
+  firstFactor: 'password' | 'email';
+  signup: 'open' | 'closed';
+  otp: { length: number; ttlSeconds: number; maxAttempts: number; resendSeconds: number };
+  password: { memoryKib: number; iterations: number };
+  /** Requests a minute one client IP may make to the sign-in POST routes. */
+  rateLimitPerMinute: number;
+  trustProxy: boolean | number | string[];
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** Things an operator should know about this configuration, logged at boot. */
+  warnings: string[];
+}
+
+/** Raised at boot when the environment is invalid; the message names each variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const REQUIRED_IN_PRODUCTION = ['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL'] as const;
+
+/**
+ * Validates an environment and applies the defaults.
+ * @throws ConfigError naming every bad or missing variable.
+ */
+export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const vars = plainToInstance(EnvironmentVariables, cleaned, { excludeExtraneousValues: false });
+  const problems = validateSync(vars, { whitelist: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => (m.includes(e.property) ? m : `${e.property}: ${m}`)),
+  );
+  const env = (vars.NODE_ENV ?? 'development') as AppConfig['env'];
+  if (env === 'production') {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (!vars[name]) problems.push(`${name} is required when NODE_ENV=production`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+
+  const warnings: string[] = [];
+  const port = vars.PORT ?? 3000;
+  const appUrl = (vars.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const url = new URL(appUrl);
+  if (env === 'production' && url.protocol === 'http:') {
+    warnings.push('APP_URL is http in production: cookies are not Secure; serve it behind a TLS proxy only.');
+  }
+  if (!vars.REDIS_URL) {
+    warnings.push(
+      'REDIS_URL is not set: sessions, codes and accounts live in this process and vanish on restart (development only).',
+    );
+  }
+  if (!vars.SMTP_URL) warnings.push('SMTP_URL is not set: mails go to the development outbox at GET /dev/outbox.');
+  if (!vars.SESSION_SECRET) warnings.push('SESSION_SECRET is not set: a random one is used, sessions end on restart.');
+  if (!vars.OTP_SECRET) warnings.push('OTP_SECRET is not set: a random one is used, pending codes end on restart.');
+
+  return {
+    port,
+    env,
+    appUrl,
+    appOrigin: url.origin,
+    secureCookies: url.protocol === 'https:',
+    redisUrl: vars.REDIS_URL,
+    smtpUrl: vars.SMTP_URL,
+    mailFrom: vars.MAIL_FROM ?? 'Sign-in <no-reply@localhost>',
+    sessionSecrets: vars.SESSION_SECRET ? vars.SESSION_SECRET.split(',') : [randomBytes(32).toString('base64url')],
+    otpSecret: vars.OTP_SECRET ?? randomBytes(32).toString('base64url'),
+    firstFactor: (vars.AUTH_FIRST_FACTOR ?? 'password') as AppConfig['firstFactor'],
+    signup: (vars.AUTH_SIGNUP ?? 'open') as AppConfig['signup'],
+    otp: {
+      length: vars.OTP_LENGTH ?? 6,
+      ttlSeconds: vars.OTP_TTL_SECONDS ?? 600,
+      maxAttempts: vars.OTP_MAX_ATTEMPTS ?? 5,
+      resendSeconds: vars.OTP_RESEND_SECONDS ?? 60,
+    },
+    password: {
+      memoryKib: vars.PASSWORD_HASH_MEMORY_KIB ?? 19456,
+      iterations: vars.PASSWORD_HASH_ITERATIONS ?? 2,
+    },
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    logLevel: (vars.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
+    warnings,
+  };
+}
+
+function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim());
+}
+
+/** Namespaced config for `ConfigService.get('app')` / `@Inject(appConfig.KEY)`. */
+export const appConfig = (raw?: Record<string, string | undefined>) => registerAs('app', () => loadConfig(raw));
+
+/** Injection key of the `app` namespace. */
+export const APP_CONFIG = 'CONFIGURATION(app)';

@@ -1,0 +1,138 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { InvalidCredentialsError, RouteDisabledError, SignupClosedError, UnauthenticatedError } from '../auth/auth.errors.js';
+import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from '../otp/index.js';
+import { StoreUnavailableError } from '../redis/index.js';
+import {
+  ClientRateLimitedError,
+  ForbiddenRequestError,
+  UnsupportedMediaTypeError,
+  ValidationFailedError,
+} from './http.errors.js';
+import { wantsJson } from './negotiation.js';
+import { PageRenderer } from './page.renderer.js';
+
+/** An error as the contract shows it. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: string; message: string; [k: string]: unknown };
+  retryAfter?: number;
+  /** Where a page request goes instead of an error page. */
+  redirect?: string;
+}
+
+/**
+ * The one exception filter: domain errors become the contract's status and JSON body, form
+ * posts get their page back with the error, pages get an error page. Never a stack trace.
+ */
+@Catch()
+export class AppExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(protected readonly pages: PageRenderer) {}
+
+  catch(err: unknown, host: ArgumentsHost) {
+    const req = host.switchToHttp().getRequest<Request & { formPage?: string }>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const answer = this.map(err);
+    if (answer.status >= 500) this.log(err, req, answer);
+    if (res.headersSent) return;
+
+    if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, answer.retryAfter)));
+    res.setHeader('Cache-Control', 'no-store');
+    if (wantsJson(req)) {
+      res.status(answer.status).json(answer.body);
+      return;
+    }
+    if (answer.redirect && req.method === 'GET') {
+      res.redirect(303, answer.redirect);
+      return;
+    }
+    try {
+      if (req.method === 'POST' && req.formPage) {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const email = typeof body.email === 'string' ? body.email : undefined;
+        this.pages.send(req, res, req.formPage, { error: answer.body, values: { email } }, answer.status);
+      } else {
+        this.pages.send(req, res, 'pages/error', { title: 'Error', error: answer.body, status: answer.status }, answer.status);
+      }
+    } catch (renderErr) {
+      this.logger.error(`Could not render the error page: ${(renderErr as Error).message}`);
+      res.status(answer.status).type('text').send(answer.body.message);
+    }
+  }
+
+  /** The contract's answer for an error; override to map errors of your own. */
+  protected map(err: unknown): ErrorAnswer {
+    if (err instanceof ValidationFailedError) {
+      return { status: 400, body: { error: 'validation_failed', message: err.message, details: err.details } };
+    }
+    if (err instanceof InvalidCodeError) {
+      return {
+        status: 401,
+        body: { error: 'invalid_code', message: err.message, attemptsRemaining: err.attemptsRemaining },
+      };
+    }
+    if (err instanceof ChallengeExpiredError) {
+      return { status: 410, body: { error: 'challenge_expired', message: err.message } };
+    }
+    if (err instanceof IdentifierLockedError) {
+      return {
+        status: 429,
+        body: { error: 'locked', message: err.message, retryAfter: err.retryAfterSeconds },
+        retryAfter: err.retryAfterSeconds,
+      };
+    }
+    if (err instanceof SendRateLimitedError || err instanceof ClientRateLimitedError) {
+      return {
+        status: 429,
+        body: { error: 'rate_limited', message: err.message, retryAfter: err.retryAfterSeconds },
+        retryAfter: err.retryAfterSeconds,
+      };
+    }
+    if (err instanceof InvalidCredentialsError) {
+      return { status: 401, body: { error: 'invalid_credentials', message: err.message } };
+    }
+    if (err instanceof UnauthenticatedError) {
+      return {
+        status: 401,
+        body: { error: 'unauthenticated', message: err.message },
+        redirect: err.pending ? '/verify' : '/auth',
+      };
+    }
+    if (err instanceof SignupClosedError) return { status: 403, body: { error: 'signup_closed', message: err.message } };
+    if (err instanceof RouteDisabledError) return { status: 404, body: { error: 'not_found', message: err.message } };
+    if (err instanceof ForbiddenRequestError) return { status: 403, body: { error: err.code, message: err.message } };
+    if (err instanceof UnsupportedMediaTypeError) {
+      return { status: 415, body: { error: 'unsupported_media_type', message: err.message } };
+    }
+    if (err instanceof StoreUnavailableError) {
+      return {
+        status: 503,
+        body: { error: 'unavailable', message: 'The service is briefly unavailable; try again shortly' },
+        retryAfter: 5,
+      };
+    }
+    if (err instanceof HttpException) return this.fromHttpException(err);
+    return { status: 500, body: { error: 'internal_error', message: 'Something went wrong on our side' } };
+  }
+
+  private fromHttpException(err: HttpException): ErrorAnswer {
+    const status = err.getStatus();
+    const codes: Record<number, [string, string]> = {
+      [HttpStatus.BAD_REQUEST]: ['bad_request', 'The request could not be read'],
+      [HttpStatus.NOT_FOUND]: ['not_found', 'There is nothing here'],
+      [HttpStatus.PAYLOAD_TOO_LARGE]: ['payload_too_large', 'The request body is too large'],
+      [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: ['unsupported_media_type', 'Send application/json or a form'],
+      [HttpStatus.METHOD_NOT_ALLOWED]: ['method_not_allowed', 'That method is not allowed here'],
+    };
+    const [error, message] = codes[status] ?? [status >= 500 ? 'internal_error' : 'request_failed', 'The request failed'];
+    return { status, body: { error, message } };
+  }
+
+  private log(err: unknown, req: Request, answer: ErrorAnswer) {
+    const what = `${req.method} ${req.path} -> ${answer.status}`;
+    if (answer.status === 503) this.logger.warn(`${what}: ${(err as Error)?.message ?? err}`);
+    else this.logger.error(`${what}: ${(err as Error)?.stack ?? err}`);
+  }
+}

@@ -1,0 +1,9 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const FORM_PAGE = 'auth:form-page';
+
+/**
+ * Names the page (e.g. `pages/sign-in`) that a failed form post re-renders with its error,
+ * answering with the error's status. JSON clients get the JSON error instead.
+ */
+export const FormPage = (page: string) => SetMetadata(FORM_PAGE, page);

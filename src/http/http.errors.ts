@@ -1,0 +1,37 @@
+/** The request body does not fit the contract; `details` lists each field's problems. */
+export class ValidationFailedError extends Error {
+  override name = 'ValidationFailedError';
+  constructor(
+    readonly details: { field: string; problems: string[] }[],
+    message = 'Some fields are not valid',
+  ) {
+    super(message);
+  }
+}
+
+/** Cross-site request, or a form without a valid `_csrf` token. */
+export class ForbiddenRequestError extends Error {
+  override name = 'ForbiddenRequestError';
+  constructor(
+    readonly code: 'cross_site_request' | 'csrf_invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A POST whose body is neither JSON nor a URL-encoded form. */
+export class UnsupportedMediaTypeError extends Error {
+  override name = 'UnsupportedMediaTypeError';
+  constructor() {
+    super('Send application/json or application/x-www-form-urlencoded');
+  }
+}
+
+/** Too many requests from one client address. */
+export class ClientRateLimitedError extends Error {
+  override name = 'ClientRateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests; slow down');
+  }
+}

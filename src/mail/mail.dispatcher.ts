@@ -1,0 +1,60 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { MailSender } from './mail-sender.js';
+import type { MailMessage } from './mail.types.js';
+
+const RETRY_DELAYS_MS = [250, 1000, 4000];
+
+/**
+ * Delivers mail after the HTTP answer has gone, retrying a few times.
+ * In-process only: a mail still pending when the process dies is lost (a durable queue is the next step).
+ * Failures are logged with the recipient and error, never the content.
+ */
+@Injectable()
+export class MailDispatcher implements OnApplicationShutdown {
+  protected readonly logger = new Logger('MailDispatcher');
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(protected readonly sender: MailSender) {}
+
+  /** Queues a message and returns at once. */
+  dispatch(message: MailMessage): void {
+    const job = this.deliver(message).finally(() => this.pending.delete(job));
+    this.pending.add(job);
+  }
+
+  /** Mails handed over but not yet delivered or given up. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Waits (at most `timeoutMs`) for pending deliveries, e.g. before shutdown or in tests. */
+  async drain(timeoutMs = 5000): Promise<void> {
+    await Promise.race([
+      Promise.allSettled([...this.pending]),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+  }
+
+  async onApplicationShutdown() {
+    await this.drain();
+  }
+
+  protected async deliver(message: MailMessage): Promise<void> {
+    // setImmediate: never let delivery delay the response that triggered it.
+    await new Promise((r) => setImmediate(r));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.sender.send(message);
+        return;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (attempt >= RETRY_DELAYS_MS.length) {
+          this.logger.error(`Giving up on a mail to ${message.to} after ${attempt + 1} attempts: ${reason}`);
+          return;
+        }
+        this.logger.warn(`Mail to ${message.to} failed (attempt ${attempt + 1}): ${reason}; retrying`);
+        await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+}

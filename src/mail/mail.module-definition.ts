@@ -1,0 +1,20 @@
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import type { MailSender } from './mail-sender.js';
+
+/** Options of {@link MailModule}. */
+export interface MailModuleOptions {
+  /**
+   * `smtp` sends through `@nestjs-modules/mailer` (the host app configures `MailerModule`);
+   * `outbox` keeps mails in memory for `GET /dev/outbox` (development only).
+   */
+  transport: 'smtp' | 'outbox';
+  /** Public base URL used in links inside mails. */
+  appUrl: string;
+  /** Product name shown in subjects and bodies (default `Sign-in`). */
+  productName?: string;
+  /** Another {@link MailSender} implementation (SES, a queue, ...). */
+  sender?: Type<MailSender>;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: MAIL_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<MailModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.setup.js';
+import { APP_CONFIG, type AppConfig, ConfigError, loadConfig } from './config/app.config.js';
+
+async function bootstrap() {
+  try {
+    loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp();
+  const config = app.get<AppConfig>(APP_CONFIG);
+  await app.listen(config.port);
+  new Logger('Bootstrap').log(`Listening on port ${config.port} (${config.appUrl}), first factor: ${config.firstFactor}`);
+}
+
+void bootstrap();

@@ -1,0 +1,122 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { OtpStore } from './otp-store.js';
+import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+
+interface Counter {
+  n: number;
+  expiresAt: number;
+}
+
+/**
+ * {@link OtpStore} in process memory, for development without Redis and for unit tests.
+ * Single-threaded JavaScript makes each method atomic. Not shared between processes.
+ */
+@Injectable()
+export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
+  protected readonly challenges = new Map<string, StoredChallenge>();
+  protected readonly failures = new Map<string, Counter>();
+  protected readonly locks = new Map<string, number>();
+  protected readonly sends = new Map<string, number[]>();
+  private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
+
+  async create(ch: StoredChallenge): Promise<void> {
+    this.challenges.set(ch.id, { ...ch, meta: ch.meta ? { ...ch.meta } : undefined });
+  }
+
+  async get(id: string): Promise<Challenge | null> {
+    const ch = this.live(id, Date.now());
+    if (!ch) return null;
+    const { digest: _digest, ...challenge } = ch;
+    return challenge;
+  }
+
+  async consume(id: string, identifier: string, digest: string, policy: FailurePolicy, now: number) {
+    const ch = this.live(id, now);
+    if (!ch) return { status: 'expired' } satisfies ConsumeResult;
+    const locked = this.lockLeft(identifier, now);
+    if (locked > 0) return { status: 'locked', retryAfterMs: locked } satisfies ConsumeResult;
+    if (ch.digest === digest) {
+      this.challenges.delete(id);
+      const { digest: _digest, ...challenge } = ch;
+      return { status: 'ok', challenge: { ...challenge, attemptsRemaining: 0 } } satisfies ConsumeResult;
+    }
+    ch.attemptsRemaining -= 1;
+    if (ch.attemptsRemaining <= 0) this.challenges.delete(id);
+    const lockMs = this.fail(identifier, policy, now);
+    return { status: 'invalid', attemptsRemaining: Math.max(0, ch.attemptsRemaining), lockMs } satisfies ConsumeResult;
+  }
+
+  async replaceDigest(id: string, digest: string, now: number): Promise<boolean> {
+    const ch = this.live(id, now);
+    if (!ch) return false;
+    ch.digest = digest;
+    return true;
+  }
+
+  async delete(id: string): Promise<void> {
+    this.challenges.delete(id);
+  }
+
+  async lockedFor(identifier: string, now: number): Promise<number> {
+    return this.lockLeft(identifier, now);
+  }
+
+  async recordFailure(identifier: string, policy: FailurePolicy, now: number): Promise<number> {
+    return this.fail(identifier, policy, now);
+  }
+
+  async reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number> {
+    const maxWindow = Math.max(policy.cooldownMs, ...policy.caps.map((c) => c.windowMs));
+    const times = (this.sends.get(identifier) ?? []).filter((t) => t > now - maxWindow);
+    this.sends.set(identifier, times);
+    const last = times.at(-1);
+    if (last !== undefined && now - last < policy.cooldownMs) return policy.cooldownMs - (now - last);
+    let wait = 0;
+    for (const cap of policy.caps) {
+      const inWindow = times.filter((t) => t >= now - cap.windowMs);
+      if (inWindow.length >= cap.max) {
+        wait = Math.max(wait, inWindow[inWindow.length - cap.max] + cap.windowMs - now);
+      }
+    }
+    if (wait > 0) return wait;
+    times.push(now);
+    return 0;
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.sweeper);
+  }
+
+  private live(id: string, now: number): StoredChallenge | undefined {
+    const ch = this.challenges.get(id);
+    if (ch && ch.expiresAt <= now) {
+      this.challenges.delete(id);
+      return undefined;
+    }
+    return ch;
+  }
+
+  private lockLeft(identifier: string, now: number): number {
+    const until = this.locks.get(identifier) ?? 0;
+    return until > now ? until - now : 0;
+  }
+
+  private fail(identifier: string, p: FailurePolicy, now: number): number {
+    let c = this.failures.get(identifier);
+    if (!c || c.expiresAt <= now) c = { n: 0, expiresAt: now + p.windowMs };
+    c.n += 1;
+    this.failures.set(identifier, c);
+    if (c.n < p.threshold) return 0;
+    const lock = Math.floor(Math.min(p.baseLockMs * 2 ** (c.n - p.threshold), p.maxLockMs));
+    this.locks.set(identifier, now + lock);
+    c.expiresAt = Math.max(c.expiresAt, now + lock + p.windowMs);
+    return lock;
+  }
+
+  private sweep(now: number) {
+    for (const [id, ch] of this.challenges) if (ch.expiresAt <= now) this.challenges.delete(id);
+    for (const [id, c] of this.failures) if (c.expiresAt <= now) this.failures.delete(id);
+    for (const [id, until] of this.locks) if (until <= now) this.locks.delete(id);
+    for (const [id, t] of this.sends) if (t.every((x) => x <= now - 86_400_000)) this.sends.delete(id);
+  }
+}

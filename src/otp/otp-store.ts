@@ -1,0 +1,37 @@
+import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+
+/**
+ * Storage port for challenges and the per-identifier counters around them.
+ * Every method that decides (consume, recordFailure, reserveSend) must be atomic:
+ * of many concurrent correct `consume` calls exactly one may return `ok`.
+ *
+ * Defaults: {@link RedisOtpStore} when Redis is configured, {@link MemoryOtpStore} otherwise.
+ * Swap it with `OtpModule.forRoot({ store: MyStore })` or `overrideProvider(OtpStore)`.
+ */
+export abstract class OtpStore {
+  /** Saves a new challenge; it disappears by itself at `expiresAt`. */
+  abstract create(challenge: StoredChallenge): Promise<void>;
+  /** The live challenge, or null when it is unknown, used up or expired. */
+  abstract get(id: string): Promise<Challenge | null>;
+  /**
+   * Checks a digest against the challenge, atomically: a match deletes the challenge;
+   * a mismatch spends one attempt (deleting the challenge at zero) and counts one
+   * failure for `identifier` under `policy`. Refuses while `identifier` is locked.
+   */
+  abstract consume(
+    id: string,
+    identifier: string,
+    digest: string,
+    policy: FailurePolicy,
+    now: number,
+  ): Promise<ConsumeResult>;
+  /** Replaces the code of a live challenge, keeping its attempts and deadline; false if gone. */
+  abstract replaceDigest(id: string, digest: string, now: number): Promise<boolean>;
+  abstract delete(id: string): Promise<void>;
+  /** Milliseconds left on the identifier's lock, 0 when it is not locked. */
+  abstract lockedFor(identifier: string, now: number): Promise<number>;
+  /** Counts one failure (e.g. a wrong password); returns the lock it started in ms, or 0. */
+  abstract recordFailure(identifier: string, policy: FailurePolicy, now: number): Promise<number>;
+  /** Takes one send from the identifier's budget: 0 when allowed, else ms to wait. */
+  abstract reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number>;
+}

@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { IdentifierLockedError, SendRateLimitedError } from './otp.errors.js';
+import type { ResolvedOtpOptions } from './otp.module-definition.js';
+import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
+import { OtpStore } from './otp-store.js';
+
+/**
+ * Per-identifier limits that hold across challenges, sessions and IP addresses:
+ * the lock-out after repeated wrong answers, and the sending cooldown and caps.
+ */
+@Injectable()
+export class OtpThrottleService {
+  constructor(
+    protected readonly store: OtpStore,
+    @Inject(RESOLVED_OTP_OPTIONS) protected readonly options: ResolvedOtpOptions,
+  ) {}
+
+  /** @throws IdentifierLockedError while the identifier is locked. */
+  async assertNotLocked(identifier: string): Promise<void> {
+    const ms = await this.store.lockedFor(identifier, Date.now());
+    if (ms > 0) throw new IdentifierLockedError(Math.ceil(ms / 1000));
+  }
+
+  /** Counts a wrong answer that was not a code (e.g. a wrong password). */
+  async recordFailure(identifier: string): Promise<void> {
+    await this.store.recordFailure(identifier, this.options.failure, Date.now());
+  }
+
+  /** Takes one send from the identifier's budget. @throws SendRateLimitedError when none is left. */
+  async reserveSend(identifier: string): Promise<void> {
+    const ms = await this.store.reserveSend(identifier, this.options.send, Date.now());
+    if (ms > 0) throw new SendRateLimitedError(Math.ceil(ms / 1000));
+  }
+
+  /** Seconds until the next send is allowed after one just made. */
+  get resendAfterSeconds(): number {
+    return Math.ceil(this.options.send.cooldownMs / 1000);
+  }
+}

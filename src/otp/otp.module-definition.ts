@@ -1,0 +1,38 @@
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import type { OtpStore } from './otp-store.js';
+import type { FailurePolicy, SendPolicy } from './otp.types.js';
+
+/** Options of {@link OtpModule}. Only `secret` is required. */
+export interface OtpModuleOptions {
+  /** HMAC key for stored code digests, at least 32 characters. */
+  secret: string;
+  /** Digits in a code (default 6). */
+  length?: number;
+  /** Life of a challenge in seconds (default 600). */
+  ttlSeconds?: number;
+  /** Wrong answers a challenge takes before it is gone (default 5). */
+  maxAttempts?: number;
+  /** Seconds between two codes to one identifier (default 60). */
+  resendSeconds?: number;
+  /** Sends per window per identifier (default 5 an hour and 10 a day). */
+  sendCaps?: SendPolicy['caps'];
+  /** Identifier lock-out (default: locked from the 10th failure in 24 h, 15 min doubling, at most 24 h). */
+  failurePolicy?: Partial<FailurePolicy>;
+  /** Another {@link OtpStore} implementation; by default Redis when a client exists, else memory. */
+  store?: Type<OtpStore>;
+  /** Redis key prefix of the default store (default `otp:`). */
+  keyPrefix?: string;
+}
+
+/** {@link OtpModuleOptions} with every default applied. */
+export interface ResolvedOtpOptions {
+  secret: string;
+  length: number;
+  ttlMs: number;
+  maxAttempts: number;
+  send: SendPolicy;
+  failure: FailurePolicy;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: OTP_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<OtpModuleOptions>().setClassMethodName('forRoot').build();

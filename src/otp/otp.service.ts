@@ -1,0 +1,119 @@
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ChallengeExpiredError, IdentifierLockedError, InvalidCodeError } from './otp.errors.js';
+import type { ResolvedOtpOptions } from './otp.module-definition.js';
+import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
+import { OtpStore } from './otp-store.js';
+import type { Challenge, ChallengeFactor, ChallengePurpose } from './otp.types.js';
+
+/** What a caller needs to start a challenge. */
+export interface StartChallenge {
+  purpose: ChallengePurpose;
+  identifier: string;
+  factor?: ChallengeFactor;
+  meta?: Record<string, string>;
+  /**
+   * A decoy behaves like a real challenge at verification but no code can complete it.
+   * Used where telling "no such account" apart would leak it (enumeration).
+   */
+  decoy?: boolean;
+}
+
+/** A new code, to hand to the mailer and forget. */
+export interface IssuedCode {
+  challenge: Challenge;
+  code: string;
+}
+
+/**
+ * One-time codes: made with a CSPRNG, stored only as HMAC-SHA256(secret,
+ * purpose|challenge|identifier|code), checked atomically and used once.
+ */
+@Injectable()
+export class OtpService {
+  constructor(
+    protected readonly store: OtpStore,
+    @Inject(RESOLVED_OTP_OPTIONS) protected readonly options: ResolvedOtpOptions,
+  ) {}
+
+  /** Starts a challenge and returns its first code. */
+  async start(input: StartChallenge): Promise<IssuedCode> {
+    const now = Date.now();
+    const challenge: Challenge = {
+      id: randomBytes(16).toString('base64url'),
+      purpose: input.purpose,
+      identifier: input.identifier,
+      factor: input.factor ?? 'email-otp',
+      expiresAt: now + this.options.ttlMs,
+      attemptsRemaining: this.options.maxAttempts,
+      ...(input.meta ? { meta: input.meta } : {}),
+    };
+    const code = this.generateCode();
+    // A decoy keeps a digest of a secret nobody holds, so every answer is simply wrong.
+    const digest = input.decoy ? randomBytes(32).toString('base64url') : this.digest(challenge, code);
+    await this.store.create({ ...challenge, digest });
+    return { challenge, code };
+  }
+
+  /**
+   * Checks a code for the challenge `id` of `identifier`.
+   * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError.
+   */
+  async verify(id: string, identifier: string, purpose: ChallengePurpose, code: string): Promise<Challenge> {
+    const digest = this.digest({ id, identifier, purpose }, code);
+    const result = await this.store.consume(id, identifier, digest, this.options.failure, Date.now());
+    switch (result.status) {
+      case 'ok':
+        return result.challenge;
+      case 'invalid':
+        throw new InvalidCodeError(result.attemptsRemaining);
+      case 'locked':
+        throw new IdentifierLockedError(Math.ceil(result.retryAfterMs / 1000));
+      default:
+        throw new ChallengeExpiredError();
+    }
+  }
+
+  /**
+   * Replaces the code of a live challenge. Attempts and deadline stay as they were.
+   * @throws ChallengeExpiredError when the challenge is gone.
+   */
+  async reissue(challenge: Challenge, decoy = false): Promise<IssuedCode> {
+    const code = this.generateCode();
+    const digest = decoy ? randomBytes(32).toString('base64url') : this.digest(challenge, code);
+    if (!(await this.store.replaceDigest(challenge.id, digest, Date.now()))) throw new ChallengeExpiredError();
+    return { challenge, code };
+  }
+
+  /** The live challenge, or null. */
+  find(id: string): Promise<Challenge | null> {
+    return this.store.get(id);
+  }
+
+  /** Ends a challenge early (e.g. the user signed out or started over). */
+  cancel(id: string): Promise<void> {
+    return this.store.delete(id);
+  }
+
+  /** Seconds a challenge still has. */
+  secondsLeft(challenge: Pick<Challenge, 'expiresAt'>): number {
+    return Math.max(0, Math.ceil((challenge.expiresAt - Date.now()) / 1000));
+  }
+
+  /** Digits in a code. */
+  get codeLength(): number {
+    return this.options.length;
+  }
+
+  protected generateCode(): string {
+    return randomInt(0, 10 ** this.options.length)
+      .toString()
+      .padStart(this.options.length, '0');
+  }
+
+  protected digest(c: Pick<Challenge, 'id' | 'identifier' | 'purpose'>, code: string): string {
+    return createHmac('sha256', this.options.secret)
+      .update(`${c.purpose}|${c.id}|${c.identifier}|${code}`)
+      .digest('base64url');
+  }
+}

@@ -1,0 +1,47 @@
+/** Why a challenge exists. Later flows (password reset, step-up) add their purpose here. */
+export type ChallengePurpose = 'sign-in' | 'sign-up' | 'password-reset' | 'step-up';
+
+/** The factor a challenge waits for. Authenticator apps and recovery codes come later. */
+export type ChallengeFactor = 'email-otp';
+
+/** A pending proof: "someone holding `identifier` must show `factor` for `purpose`". */
+export interface Challenge {
+  id: string;
+  purpose: ChallengePurpose;
+  identifier: string;
+  factor: ChallengeFactor;
+  /** Epoch ms after which the challenge is gone. Resends never move it. */
+  expiresAt: number;
+  attemptsRemaining: number;
+  /** Small string data the flow carries to completion (e.g. a pending account's password hash). */
+  meta?: Record<string, string>;
+}
+
+/** A challenge as stored: with the keyed digest of its current code, never the code. */
+export interface StoredChallenge extends Challenge {
+  digest: string;
+}
+
+/** Per-identifier lock-out after repeated wrong answers. */
+export interface FailurePolicy {
+  /** The failure that triggers the first lock (the 10th by default). */
+  threshold: number;
+  /** Failures are counted over this window (24 h by default). */
+  windowMs: number;
+  /** First lock; each further failure doubles it, up to `maxLockMs`. */
+  baseLockMs: number;
+  maxLockMs: number;
+}
+
+/** Per-identifier limits on sending codes. */
+export interface SendPolicy {
+  cooldownMs: number;
+  caps: { windowMs: number; max: number }[];
+}
+
+/** What {@link OtpStore.consume} found. */
+export type ConsumeResult =
+  | { status: 'ok'; challenge: Challenge }
+  | { status: 'invalid'; attemptsRemaining: number; lockMs: number }
+  | { status: 'expired' }
+  | { status: 'locked'; retryAfterMs: number };

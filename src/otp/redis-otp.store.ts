@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRedis, type RedisClient, redisCall } from '../redis/index.js';
+import { OtpStore } from './otp-store.js';
+import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+
+// Counts one failure for an identifier and starts (or lengthens) its lock past the threshold.
+const FAIL_FN = `
+local function fail(fkey, lkey, threshold, windowMs, baseMs, maxMs)
+  local n = redis.call('INCR', fkey)
+  if n == 1 then redis.call('PEXPIRE', fkey, windowMs) end
+  if n < threshold then return 0 end
+  local lock = math.floor(math.min(baseMs * 2 ^ (n - threshold), maxMs))
+  redis.call('SET', lkey, '1', 'PX', lock)
+  if redis.call('PTTL', fkey) < lock + windowMs then redis.call('PEXPIRE', fkey, lock + windowMs) end
+  return lock
+end
+`;
+
+// KEYS: challenge, lock, failures. ARGV: digest, now, threshold, windowMs, baseMs, maxMs.
+const CONSUME = `${FAIL_FN}
+local c = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'p', 'i', 'f', 'm')
+if not c[1] then return {'expired'} end
+if tonumber(c[3]) <= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return {'expired'} end
+local locked = redis.call('PTTL', KEYS[2])
+if locked > 0 then return {'locked', locked} end
+if c[1] == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return {'ok', c[4], c[5], c[6], c[3], c[7] or ''}
+end
+local a = redis.call('HINCRBY', KEYS[1], 'a', -1)
+if a <= 0 then redis.call('DEL', KEYS[1]) end
+local lock = fail(KEYS[3], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+return {'invalid', a, lock}
+`;
+
+// KEYS: failures, lock. ARGV: threshold, windowMs, baseMs, maxMs.
+const RECORD_FAILURE = `${FAIL_FN}
+return fail(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+`;
+
+// KEYS: challenge. ARGV: digest, now. Replaces the digest only of a live challenge.
+const REPLACE = `
+local x = redis.call('HGET', KEYS[1], 'x')
+if not x or tonumber(x) <= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1])
+return 1
+`;
+
+// KEYS: sends (a sorted set of send times). ARGV: now, cooldownMs, member, maxWindowMs, then window/max pairs.
+const RESERVE_SEND = `
+local now = tonumber(ARGV[1])
+local maxWindow = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - maxWindow)
+local last = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if last[2] then
+  local since = now - tonumber(last[2])
+  if since < tonumber(ARGV[2]) then return tonumber(ARGV[2]) - since end
+end
+local wait = 0
+for i = 5, #ARGV, 2 do
+  local window = tonumber(ARGV[i])
+  local max = tonumber(ARGV[i + 1])
+  local sent = redis.call('ZRANGEBYSCORE', KEYS[1], now - window, '+inf', 'WITHSCORES')
+  local count = #sent / 2
+  if count >= max then
+    local w = tonumber(sent[(count - max) * 2 + 2]) + window - now
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], maxWindow)
+return 0
+`;
+
+/** Options of {@link RedisOtpStore}. */
+export interface RedisOtpStoreOptions {
+  /** Prefix of every key this store writes (default `otp:`). */
+  keyPrefix?: string;
+}
+
+/**
+ * {@link OtpStore} on Redis. Each decision is one Lua script, so it is atomic and one round trip.
+ * Keys: `otp:c:<id>` (hash: d digest, a attempts, x deadline, p purpose, i identifier, f factor, m meta),
+ * `otp:f:<identifier>` failures, `otp:l:<identifier>` lock, `otp:s:<identifier>` send times. All expire.
+ */
+@Injectable()
+export class RedisOtpStore extends OtpStore {
+  protected readonly prefix: string;
+  private readonly shas = new Map<string, string>();
+
+  constructor(
+    @InjectRedis() protected readonly client: RedisClient,
+    options: RedisOtpStoreOptions = {},
+  ) {
+    super();
+    this.prefix = options.keyPrefix ?? 'otp:';
+  }
+
+  async create(ch: StoredChallenge): Promise<void> {
+    const key = this.key('c', ch.id);
+    const fields: Record<string, string> = {
+      d: ch.digest,
+      a: String(ch.attemptsRemaining),
+      x: String(ch.expiresAt),
+      p: ch.purpose,
+      i: ch.identifier,
+      f: ch.factor,
+    };
+    if (ch.meta && Object.keys(ch.meta).length > 0) fields.m = JSON.stringify(ch.meta);
+    await redisCall(() => this.client.multi().hSet(key, fields).pExpireAt(key, ch.expiresAt).exec());
+  }
+
+  async get(id: string): Promise<Challenge | null> {
+    const [a, x, p, i, f, m] = await redisCall(() => this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm']));
+    if (!x || Number(x) <= Date.now()) return null;
+    return this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '' });
+  }
+
+  async consume(id: string, identifier: string, digest: string, policy: FailurePolicy, now: number) {
+    const r = (await this.eval(
+      CONSUME,
+      [this.key('c', id), this.key('l', identifier), this.key('f', identifier)],
+      [digest, now, policy.threshold, policy.windowMs, policy.baseLockMs, policy.maxLockMs],
+    )) as (string | number)[];
+    switch (r[0]) {
+      case 'ok':
+        return {
+          status: 'ok',
+          challenge: this.toChallenge(id, {
+            p: String(r[1]),
+            i: String(r[2]),
+            f: String(r[3]),
+            x: String(r[4]),
+            a: '0',
+            m: String(r[5]),
+          }),
+        } satisfies ConsumeResult;
+      case 'invalid':
+        return { status: 'invalid', attemptsRemaining: Math.max(0, Number(r[1])), lockMs: Number(r[2]) } satisfies ConsumeResult;
+      case 'locked':
+        return { status: 'locked', retryAfterMs: Number(r[1]) } satisfies ConsumeResult;
+      default:
+        return { status: 'expired' } satisfies ConsumeResult;
+    }
+  }
+
+  async replaceDigest(id: string, digest: string, now: number): Promise<boolean> {
+    return Number(await this.eval(REPLACE, [this.key('c', id)], [digest, now])) === 1;
+  }
+
+  async delete(id: string): Promise<void> {
+    await redisCall(() => this.client.del(this.key('c', id)));
+  }
+
+  async lockedFor(identifier: string): Promise<number> {
+    return Math.max(0, await redisCall(() => this.client.pTTL(this.key('l', identifier))));
+  }
+
+  async recordFailure(identifier: string, p: FailurePolicy): Promise<number> {
+    return Number(
+      await this.eval(
+        RECORD_FAILURE,
+        [this.key('f', identifier), this.key('l', identifier)],
+        [p.threshold, p.windowMs, p.baseLockMs, p.maxLockMs],
+      ),
+    );
+  }
+
+  async reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number> {
+    const maxWindow = Math.max(policy.cooldownMs, ...policy.caps.map((c) => c.windowMs));
+    const member = `${now}-${Math.random().toString(36).slice(2, 8)}`;
+    const caps = policy.caps.flatMap((c) => [c.windowMs, c.max]);
+    return Number(
+      await this.eval(RESERVE_SEND, [this.key('s', identifier)], [now, policy.cooldownMs, member, maxWindow, ...caps]),
+    );
+  }
+
+  protected key(kind: string, id: string): string {
+    return `${this.prefix}${kind}:${id}`;
+  }
+
+  private toChallenge(id: string, h: Record<'a' | 'x' | 'p' | 'i' | 'f' | 'm', string>): Challenge {
+    return {
+      id,
+      purpose: h.p as Challenge['purpose'],
+      identifier: h.i,
+      factor: h.f as Challenge['factor'],
+      expiresAt: Number(h.x),
+      attemptsRemaining: Number(h.a),
+      ...(h.m ? { meta: JSON.parse(h.m) as Record<string, string> } : {}),
+    };
+  }
+
+  /** EVALSHA with a fallback to EVAL the first time (or after a Redis restart) a script is used. */
+  private async eval(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    let sha = this.shas.get(script);
+    if (!sha) {
+      sha = createHash('sha1').update(script).digest('hex');
+      this.shas.set(script, sha);
+    }
+    const options = { keys, arguments: args.map(String) };
+    return redisCall(async () => {
+      try {
+        return await this.client.evalSha(sha, options);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return this.client.eval(script, options);
+      }
+    });
+  }
+}

@@ -1,0 +1,5 @@
+export { RedisModule } from './redis.module.js';
+export type { RedisModuleOptions } from './redis.module-definition.js';
+export { REDIS_CLIENT, InjectRedis, type RedisClient } from './redis.constants.js';
+export { RedisHealthIndicator } from './redis-health.indicator.js';
+export { StoreUnavailableError, redisCall } from './redis-unavailable.error.js';

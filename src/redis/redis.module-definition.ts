@@ -1,0 +1,14 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+
+/** Options of {@link RedisModule}. */
+export interface RedisModuleOptions {
+  /** `redis://` or `rediss://` URL. Unset: no client is made and stores fall back to process memory. */
+  url?: string;
+  /** A command that gets no answer within this many ms fails (default 1500), so callers can answer 503 fast. */
+  commandTimeoutMs?: number;
+  /** How long boot waits for the first connection before going on without it (default 2000 ms). */
+  connectTimeoutMs?: number;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: REDIS_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<RedisModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,53 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { ForbiddenRequestError, UnsupportedMediaTypeError } from '../http/http.errors.js';
+import { StoreUnavailableError } from '../redis/index.js';
+import { CsrfService } from './csrf.service.js';
+import { SECURITY_MODULE_OPTIONS, type SecurityModuleOptions } from './security.module-definition.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF defence for every state-changing request, in this order:
+ * 1. cross-site: an `Origin` other than the app's, or `Sec-Fetch-Site: cross-site` -> 403;
+ * 2. a body must be JSON (which a cross-site form cannot send) or a URL-encoded form -> else 415;
+ * 3. a form must carry the session's `_csrf` token -> else 403 (503 when the session store is down).
+ * Also marks every dynamic answer `Cache-Control: no-store`.
+ */
+@Injectable()
+export class RequestProtectionMiddleware implements NestMiddleware {
+  constructor(
+    protected readonly csrf: CsrfService,
+    @Inject(SECURITY_MODULE_OPTIONS) protected readonly options: SecurityModuleOptions,
+  ) {}
+
+  use(req: Request, res: Response, next: NextFunction) {
+    res.setHeader('Cache-Control', 'no-store');
+    if (SAFE_METHODS.has(req.method)) return next();
+
+    if (req.headers['sec-fetch-site'] === 'cross-site' || !this.isSameOrigin(req)) {
+      throw new ForbiddenRequestError('cross_site_request', 'Cross-site requests are not allowed');
+    }
+    // JSON cannot be sent cross-site without a CORS preflight; a body-less POST has no form to forge
+    // (and a browser always sends Origin with it, checked above).
+    if (req.is('application/json') || !this.hasBody(req)) return next();
+    if (!req.is('application/x-www-form-urlencoded')) throw new UnsupportedMediaTypeError();
+    if (!req.session && req.sessionError) throw new StoreUnavailableError(req.sessionError);
+    if (!this.csrf.isValid(req)) {
+      throw new ForbiddenRequestError('csrf_invalid', 'The form has expired; reload the page and try again');
+    }
+    if (req.body && typeof req.body === 'object') delete (req.body as Record<string, unknown>)._csrf;
+    next();
+  }
+
+  /** A missing Origin is a non-browser client (or an old browser); `null` or another origin is not us. */
+  protected isSameOrigin(req: Request): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    return origin === this.options.appOrigin || origin === `${req.protocol}://${req.get('host')}`;
+  }
+
+  protected hasBody(req: Request): boolean {
+    return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  }
+}

@@ -1,0 +1,6 @@
+import './session.types.js';
+export { SessionModule } from './session.module.js';
+export type { SessionModuleOptions } from './session.module-definition.js';
+export { SessionMiddleware } from './session.middleware.js';
+export { SessionService } from './session.service.js';
+export type { SessionUser, PendingChallenge } from './session.types.js';

@@ -1,0 +1,26 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { Store } from 'express-session';
+
+/** Options of {@link SessionModule}. */
+export interface SessionModuleOptions {
+  /** Signing secrets: the first signs, all verify (rotation). */
+  secrets: string[];
+  /** `Secure` cookies with the `__Host-` prefix (when the public URL is https). */
+  secure: boolean;
+  /** Idle timeout in seconds (default 1800). */
+  idleSeconds?: number;
+  /** Absolute lifetime in seconds, never extended by activity (default 43200). */
+  absoluteSeconds?: number;
+  /**
+   * How stale the idle deadline may get before a request refreshes it (default 60 s).
+   * Refreshing on every request would cost a Redis write per page view.
+   */
+  touchAfterSeconds?: number;
+  /** Another express-session store; by default connect-redis on the shared client, else memory. */
+  store?: Store;
+  /** Redis key prefix of the default store (default `sess:`). */
+  keyPrefix?: string;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SESSION_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<SessionModuleOptions>().setClassMethodName('forRoot').build();

@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Inject, Injectable } from '@nestjs/common';
+import Handlebars from 'handlebars';
+import { VIEW_MODULE_OPTIONS, type ViewModuleOptions } from './view.module-definition.js';
+
+/** The project's `views/` folder, from `src/view` and `dist/view` alike. */
+export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
+
+/**
+ * Renders the Handlebars templates under `views/`: every template is compiled once, at start-up.
+ * `{{ }}` escapes; templates never put user data in triple braces.
+ */
+@Injectable()
+export class ViewRenderer {
+  protected readonly hbs = Handlebars.create();
+  protected readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  protected readonly site: Record<string, unknown>;
+
+  constructor(@Inject(VIEW_MODULE_OPTIONS) options: ViewModuleOptions) {
+    const dir = options.viewsDir ?? DEFAULT_VIEWS_DIR;
+    this.site = options.site ?? {};
+    this.registerHelpers();
+    for (const file of walk(join(dir, 'partials'))) {
+      this.hbs.registerPartial(templateName(dir, 'partials', file), readFileSync(file, 'utf8'));
+    }
+    for (const sub of ['layouts', 'pages', 'emails']) {
+      for (const file of walk(join(dir, sub))) {
+        const name = `${sub}/${templateName(dir, sub, file)}`;
+        this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false }));
+      }
+    }
+  }
+
+  /** True when `name` (e.g. `pages/sign-in`) exists. */
+  has(name: string): boolean {
+    return this.templates.has(name);
+  }
+
+  /**
+   * Renders `name` with `context`; with `layout` (e.g. `layouts/main`) the result becomes its `{{> body}}`.
+   * @throws Error when a template is missing.
+   */
+  render(name: string, context: Record<string, unknown>, layout?: string): string {
+    const data = { ...context, site: this.site };
+    const body = this.get(name)(data);
+    if (!layout) return body;
+    return this.get(layout)({ ...data, body: new Handlebars.SafeString(body) });
+  }
+
+  protected get(name: string): Handlebars.TemplateDelegate {
+    const t = this.templates.get(name);
+    if (!t) throw new Error(`No template ${name}`);
+    return t;
+  }
+
+  protected registerHelpers() {
+    this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.hbs.registerHelper('json', (v: unknown) =>
+      // Safe inside <script type="application/json">: no way to close the element.
+      new Handlebars.SafeString(JSON.stringify(v ?? null).replace(/</g, '\\u003c')),
+    );
+  }
+}
+
+function walk(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const p = join(dir, e);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.hbs') ? [p] : [];
+  });
+}
+
+function templateName(root: string, sub: string, file: string): string {
+  return relative(join(root, sub), file).split(sep).join('/').replace(/\.hbs$/, '');
+}

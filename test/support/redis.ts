@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { createClient } from 'redis';
+import { inject } from 'vitest';
+
+/** A `redis-server` owned by the test process (no persistence, loopback only). */
+export interface RedisProcess {
+  url: string;
+  port: number;
+  /** Kills the server (SIGKILL) and waits until it has exited. No-op when already stopped. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and waits until it answers PING. No-op when running. */
+  start(): Promise<void>;
+}
+
+export const REDIS_INSTALL_HINT =
+  'Redis is needed for the tests: set REDIS_URL, run Redis on 127.0.0.1:6379, or install redis-server ' +
+  '(Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis)';
+
+/**
+ * Runs redis-server under a shell watchdog that SIGKILLs it as soon as its stdin reaches EOF.
+ * Our end of that pipe closes when we call stop() and also whenever this process dies, even
+ * by SIGKILL (vitest SIGKILLs workers that do not stop on SIGTERM), so no server is orphaned.
+ */
+const WATCHDOG = [
+  'exec 3<&0 </dev/null', // async lists get /dev/null as stdin: keep the pipe on fd 3
+  'redis-server "$@" 3<&- & r=$!',
+  '{ cat <&3 >/dev/null; kill -9 $r; } >/dev/null 2>&1 &',
+  'exec 3<&-',
+  'wait $r',
+].join('\n');
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((c) => c.stdin?.destroy()));
+
+/** The Redis URL chosen by test/global-setup.ts for this run. */
+export function testRedisUrl(): string {
+  const url = inject('redisUrl') ?? process.env.TEST_REDIS_URL;
+  if (!url) throw new Error(`No Redis URL provided (is test/global-setup.ts configured?). ${REDIS_INSTALL_HINT}`);
+  return url;
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when a Redis on host:port answers `+PONG` to an inline PING within timeoutMs. */
+export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const sock = net.connect({ port, host });
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('error', () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+/** True when `redis-server` can be found on PATH. */
+export function hasRedisServer(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+    c.once('error', () => resolve(false));
+    c.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** Spawns a watchdog-guarded redis-server on 127.0.0.1:port and waits until it answers PING. */
+async function spawnRedis(port: number, timeoutMs = 10_000): Promise<ChildProcess> {
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
+  const child = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (d: Buffer): void => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  running.add(child);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    running.delete(child);
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pingRedis(port))) {
+    if (exited || Date.now() > deadline) {
+      await killChild(child);
+      const why = exited ? 'exited' : `did not answer PING within ${timeoutMs} ms`;
+      throw new Error(`redis-server on port ${port} ${why}:\n${output.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+/** Closes the watchdog's stdin (it SIGKILLs redis-server) and waits for it to exit. */
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.stdin?.end();
+  await exited;
+}
+
+/**
+ * Starts a dedicated redis-server (from PATH) on a free loopback port, e.g. for outage tests.
+ * Call `stop()` in afterAll; it is also killed when the test process exits.
+ */
+export async function startRedisServer(): Promise<RedisProcess> {
+  if (!(await hasRedisServer())) throw new Error(REDIS_INSTALL_HINT);
+  const port = await freePort();
+  let child: ChildProcess | undefined = await spawnRedis(port);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      if (child) await killChild(child);
+      child = undefined;
+    },
+    async start() {
+      child ??= await spawnRedis(port);
+    },
+  };
+}
+
+/** Deletes the keys matching a glob pattern using SCAN + UNLINK (never FLUSHALL: Redis may be shared). */
+export async function flushKeys(url: string, pattern: string): Promise<number> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    let deleted = 0;
+    for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+      if (keys.length) deleted += await client.unlink(keys);
+    }
+    return deleted;
+  } finally {
+    client.destroy();
+  }
+}
