@@ -1,6 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule, type MailerOptions } from '@nestjs-modules/mailer';
 import { AuthModule } from './auth/index.js';
 import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
@@ -8,8 +9,13 @@ import { HealthModule } from './health/health.module.js';
 import { AppExceptionFilter, createValidationPipe, FormPageInterceptor, WebModule } from './http/index.js';
 import { MailModule } from './mail/index.js';
 import { OtpModule } from './otp/index.js';
-import { RedisModule } from './redis/index.js';
-import { RequestProtectionMiddleware, SecurityModule } from './security/index.js';
+import { REDIS_CLIENT, type RedisClient, RedisModule } from './redis/index.js';
+import {
+  ClientThrottlerGuard,
+  RedisThrottlerStorage,
+  RequestProtectionMiddleware,
+  SecurityModule,
+} from './security/index.js';
 import { SessionMiddleware, SessionModule } from './session/index.js';
 import { ViewModule } from './view/index.js';
 
@@ -42,10 +48,16 @@ export class AppModule implements NestModule {
           })),
         ),
         SessionModule.forRootAsync(fromConfig((c) => ({ secrets: c.sessionSecrets, secure: c.secureCookies }))),
-        SecurityModule.forRootAsync(
-          fromConfig((c) => ({ appOrigin: c.appOrigin, rateLimitPerMinute: c.rateLimitPerMinute })),
-        ),
+        SecurityModule.forRootAsync(fromConfig((c) => ({ appOrigin: c.appOrigin }))),
         WebModule,
+        ThrottlerModule.forRootAsync({
+          inject: [APP_CONFIG, REDIS_CLIENT],
+          useFactory: (c: AppConfig, redis: RedisClient | null) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: c.rateLimitPerMinute }],
+            storage: redis ? new RedisThrottlerStorage(redis) : undefined,
+            setHeaders: false,
+          }),
+        }),
         MailerModule.forRootAsync({
           imports: [],
           ...fromConfig(
@@ -79,6 +91,7 @@ export class AppModule implements NestModule {
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_GUARD, useClass: ClientThrottlerGuard },
         { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
       ],
     };

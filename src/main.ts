@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
-import { APP_CONFIG, type AppConfig, ConfigError, loadConfig } from './config/app.config.js';
+import { APP_CONFIG, type AppConfig, ConfigError, loadConfig, loadDotEnv } from './config/app.config.js';
 
 async function bootstrap() {
   try {
+    loadDotEnv();
     loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

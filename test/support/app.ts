@@ -51,6 +51,8 @@ export async function createTestApp(
     OTP_SECRET: randomBytes(24).toString('base64url'),
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
+    // Every suite sends from 127.0.0.1: the per-address budget has its own test.
+    RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   };
   const app = await createApp(fullEnv);
