@@ -1,1 +1,144 @@
-// Progressive enhancement comes with the pages work; forms work without it.
+// Progressive enhancement. Every form works without this file; with it, forms post JSON and show
+// errors inline without a reload, the resend button counts down, and pasted codes are cleaned.
+(function () {
+  'use strict';
+
+  var messages = {};
+  var el = document.getElementById('i18n');
+  if (el) {
+    try {
+      messages = JSON.parse(el.textContent || '{}');
+    } catch (e) {
+      messages = {};
+    }
+  }
+
+  function t(key, params) {
+    var s = messages[key] || key;
+    Object.keys(params || {}).forEach(function (k) {
+      s = s.split('{' + k + '}').join(String(params[k]));
+    });
+    return s;
+  }
+
+  function formToJson(form) {
+    var data = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name !== '_csrf') data[name] = value;
+    });
+    return data;
+  }
+
+  function showError(form, body) {
+    var box = document.getElementById('form-error');
+    if (!box) return;
+    box.textContent = '';
+    var lines = [messages['error.' + body.error] || body.message || t('error.generic')];
+    if (typeof body.attemptsRemaining === 'number' && body.attemptsRemaining > 0) {
+      lines.push(t('verify.attemptsLeft', { count: body.attemptsRemaining }));
+    }
+    if (typeof body.retryAfter === 'number') lines.push(t('error.retryIn', { seconds: body.retryAfter }));
+    (body.details || []).forEach(function (d) {
+      lines.push((d.problems || []).join(' '));
+    });
+    lines.forEach(function (line) {
+      var p = document.createElement('p');
+      p.textContent = line;
+      box.appendChild(p);
+    });
+    box.hidden = false;
+    var field = body.details && body.details[0] && form.querySelector('[name="' + body.details[0].field + '"]');
+    (field || box).focus();
+    if (body.error === 'challenge_expired') {
+      var restart = document.getElementById('restart');
+      if (restart) restart.hidden = false;
+    }
+  }
+
+  function enhance(form) {
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      fetch(form.getAttribute('action'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(formToJson(form)),
+      })
+        .then(function (res) {
+          return res.text().then(function (text) {
+            var body = {};
+            try {
+              body = text ? JSON.parse(text) : {};
+            } catch (e) {
+              body = { error: 'generic' };
+            }
+            return { ok: res.ok, status: res.status, body: body };
+          });
+        })
+        .then(function (r) {
+          if (button) button.disabled = false;
+          if (r.ok && r.body.status === 'code_sent' && form.hasAttribute('data-resend')) {
+            var box = document.getElementById('form-error');
+            if (box) box.hidden = true;
+            var note = document.getElementById('resend-note');
+            if (note) note.textContent = t('verify.resent');
+            countdown(r.body.resendAfter);
+            var code = document.getElementById('code');
+            if (code) code.focus();
+            return;
+          }
+          if (r.ok) {
+            window.location.assign(r.body.next || form.getAttribute('data-next') || '/home');
+            return;
+          }
+          showError(form, r.body);
+          if (r.body.error === 'rate_limited' && form.hasAttribute('data-resend')) countdown(r.body.retryAfter);
+        })
+        .catch(function () {
+          if (button) button.disabled = false;
+          // The network failed: fall back to a plain form post.
+          form.submit();
+        });
+    });
+  }
+
+  var timer;
+  function countdown(seconds) {
+    var button = document.getElementById('resend');
+    var label = document.getElementById('resend-countdown');
+    if (!button) return;
+    var left = Math.max(0, Math.ceil(Number(seconds) || 0));
+    clearInterval(timer);
+    function tick() {
+      if (left <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        if (label) label.textContent = '';
+        return;
+      }
+      button.disabled = true;
+      if (label) label.textContent = t('verify.resendIn', { seconds: left });
+      left -= 1;
+    }
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+
+  var code = document.getElementById('code');
+  if (code) {
+    code.addEventListener('input', function () {
+      var cleaned = code.value.replace(/[\s-]/g, '');
+      if (cleaned !== code.value) code.value = cleaned;
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('form[data-enhance]'), enhance);
+
+  var resend = document.getElementById('resend');
+  if (resend && resend.hasAttribute('data-resend-after')) countdown(resend.getAttribute('data-resend-after'));
+
+  var firstError = document.querySelector('#form-error:not([hidden])');
+  if (firstError) firstError.focus();
+})();

@@ -1,6 +1,6 @@
 import { Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { PageRenderer, reply } from '../http/index.js';
+import { JsonOnly, PageRenderer, reply } from '../http/index.js';
 import { SessionService, type SessionUser } from '../session/index.js';
 import { AuthGuard } from './auth.guard.js';
 import { CurrentUser } from './current-user.decorator.js';
@@ -20,6 +20,7 @@ export class AccountController {
   }
 
   @Get('me')
+  @JsonOnly()
   @UseGuards(AuthGuard)
   me(@CurrentUser() user: SessionUser) {
     return { email: user.email, aal: user.aal, amr: user.amr, authTime: new Date(user.authTime).toISOString() };

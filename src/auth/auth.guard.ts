@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { wantsJson } from '../http/index.js';
+import { JSON_ONLY, wantsJson } from '../http/index.js';
 import { SessionService } from '../session/index.js';
 import { UnauthenticatedError } from './auth.errors.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
@@ -15,10 +16,12 @@ export class AuthGuard implements CanActivate {
   constructor(
     @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
     protected readonly sessions: SessionService,
+    protected readonly reflector: Reflector = new Reflector(),
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<Request & { jsonOnly?: boolean }>();
+    if (this.reflector.get<boolean | undefined>(JSON_ONLY, context.getHandler())) req.jsonOnly = true;
     const user = req.session?.user;
     if (user && user.aal >= this.requiredAal) return true;
     if (req.session && req.method === 'GET' && !wantsJson(req) && isLocalPath(req.originalUrl)) {

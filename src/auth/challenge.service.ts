@@ -12,8 +12,12 @@ import { UserStore } from './users/user-store.js';
 export interface PendingView {
   email: string;
   expiresAt: string;
+  /** Epoch ms, for formatting. */
+  expiresAtMs: number;
   attemptsRemaining: number;
   codeLength: number;
+  /** Seconds until this session may ask for another code (the identifier's own cooldown may be longer). */
+  resendAfter: number;
 }
 
 /** Completes and re-sends the session's pending challenge (POST /verify, POST /verify/resend). */
@@ -40,8 +44,13 @@ export class ChallengeService {
     return {
       email: ch.identifier,
       expiresAt: new Date(ch.expiresAt).toISOString(),
+      expiresAtMs: ch.expiresAt,
       attemptsRemaining: ch.attemptsRemaining,
       codeLength: this.otp.codeLength,
+      resendAfter: Math.max(
+        0,
+        Math.ceil(((s.pending.sentAt ?? 0) + this.throttle.resendAfterSeconds * 1000 - Date.now()) / 1000),
+      ),
     };
   }
 
@@ -88,7 +97,9 @@ export class ChallengeService {
     }
     await this.throttle.reserveSend(p.identifier);
     const { code } = await this.otp.reissue(challenge, challenge.meta?.[DECOY] !== undefined);
-    this.signIn.deliver(challenge, code);
+    this.signIn.deliver(challenge, code, req);
+    p.sentAt = Date.now();
+    await this.sessions.save(req);
     return { status: 'code_sent', resendAfter: this.throttle.resendAfterSeconds };
   }
 

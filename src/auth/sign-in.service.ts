@@ -4,6 +4,7 @@ import { ValidationFailedError } from '../http/index.js';
 import { MailService } from '../mail/index.js';
 import { OtpService, OtpThrottleService, type Challenge, type StartChallenge } from '../otp/index.js';
 import { SessionService } from '../session/index.js';
+import { ViewRenderer } from '../view/index.js';
 import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
 import { PasswordService } from './password.service.js';
@@ -34,6 +35,7 @@ export class SignInService {
     protected readonly throttle: OtpThrottleService,
     protected readonly mail: MailService,
     protected readonly sessions: SessionService,
+    protected readonly views: ViewRenderer,
   ) {}
 
   /**
@@ -89,10 +91,10 @@ export class SignInService {
     const { challenge, code } = await this.otp.start(input);
     const returnTo = req.session.returnTo;
     await this.sessions.rotate(req, {
-      pending: { id: challenge.id, purpose: challenge.purpose, identifier: challenge.identifier, amr },
+      pending: { id: challenge.id, purpose: challenge.purpose, identifier: challenge.identifier, amr, sentAt: Date.now() },
       ...(returnTo ? { returnTo } : {}),
     });
-    this.deliver(challenge, code);
+    this.deliver(challenge, code, req);
     return {
       status: 'code_sent',
       next: '/verify',
@@ -101,11 +103,18 @@ export class SignInService {
     };
   }
 
-  /** Mails a challenge's code, or for a decoy, what its kind calls for. */
-  deliver(challenge: Challenge, code: string): void {
+  /** Mails a challenge's code in the reader's language, or for a decoy, what its kind calls for. */
+  deliver(challenge: Challenge, code: string, req: Request): void {
     const decoy = challenge.meta?.[DECOY];
+    const locale = this.views.i18n.negotiate(req);
     if (decoy === 'closed') return;
-    if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier);
-    this.mail.sendCode({ to: challenge.identifier, code, purpose: challenge.purpose, expiresAt: challenge.expiresAt });
+    if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier, locale);
+    this.mail.sendCode({
+      to: challenge.identifier,
+      code,
+      purpose: challenge.purpose,
+      expiresAt: challenge.expiresAt,
+      locale,
+    });
   }
 }

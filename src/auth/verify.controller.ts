@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { FormPage, PageRenderer, reply, wantsJson } from '../http/index.js';
 import { ChallengeService } from './challenge.service.js';
 import { VerifyDto } from './dto/index.js';
 
@@ -22,13 +22,30 @@ export class VerifyController {
   @Post()
   @FormPage('pages/verify')
   async verify(@Body() body: VerifyDto, @Req() req: Request, @Res() res: Response) {
-    const next = await this.challenges.verify(req, body.code);
-    reply(req, res, next, { status: 'authenticated', next });
+    try {
+      const next = await this.challenges.verify(req, body.code);
+      reply(req, res, next, { status: 'authenticated', next });
+    } catch (err) {
+      await this.keepPageContext(req);
+      throw err;
+    }
   }
 
   @Post('resend')
   @FormPage('pages/verify')
   async resend(@Req() req: Request, @Res() res: Response) {
-    reply(req, res, '/verify', await this.challenges.resend(req));
+    try {
+      reply(req, res, '/verify', await this.challenges.resend(req));
+    } catch (err) {
+      await this.keepPageContext(req);
+      throw err;
+    }
+  }
+
+  /** A form post that fails gets its page back: keep what the page shows about the challenge. */
+  protected async keepPageContext(req: Request & { pageContext?: Record<string, unknown> }) {
+    if (wantsJson(req) || !req.session) return;
+    const pending = await this.challenges.pending(req).catch(() => null);
+    req.pageContext = { pending };
   }
 }

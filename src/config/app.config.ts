@@ -51,6 +51,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const problems = validateSync(vars, { whitelist: false }).flatMap((e) =>
     Object.values(e.constraints ?? {}).map((m) => (m.includes(e.property) ? m : `${e.property}: ${m}`)),
   );
+  // The pattern lets through some strings `new URL` refuses (e.g. a non-numeric port): name the variable, not a TypeError.
+  if (vars.APP_URL && !URL.canParse(vars.APP_URL) && !problems.some((p) => p.startsWith('APP_URL'))) {
+    problems.push('APP_URL must be an http(s) URL');
+  }
   const env = (vars.NODE_ENV ?? 'development') as AppConfig['env'];
   if (env === 'production') {
     for (const name of REQUIRED_IN_PRODUCTION) {

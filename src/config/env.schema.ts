@@ -55,7 +55,7 @@ export class EnvironmentVariables {
   OTP_RESEND_SECONDS?: number;
 
   @IsOptional() @IsString()
-  @Matches(/^(true|false|\d+|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*|loopback|linklocal|uniquelocal)$/, {
+  @Matches(/^(true|false|\d+|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, {
     message: 'TRUST_PROXY must be true, false, a hop count, or a comma list of subnets',
   })
   TRUST_PROXY?: string;

@@ -32,7 +32,7 @@ export class AppExceptionFilter implements ExceptionFilter {
   constructor(protected readonly pages: PageRenderer) {}
 
   catch(err: unknown, host: ArgumentsHost) {
-    const req = host.switchToHttp().getRequest<Request & { formPage?: string }>();
+    const req = host.switchToHttp().getRequest<Request & { formPage?: string; pageContext?: Record<string, unknown> }>();
     const res = host.switchToHttp().getResponse<Response>();
     const answer = this.map(err);
     if (answer.status >= 500) this.log(err, req, answer);
@@ -52,7 +52,8 @@ export class AppExceptionFilter implements ExceptionFilter {
       if (req.method === 'POST' && req.formPage) {
         const body = (req.body ?? {}) as Record<string, unknown>;
         const email = typeof body.email === 'string' ? body.email : undefined;
-        this.pages.send(req, res, req.formPage, { error: answer.body, values: { email } }, answer.status);
+        const context = { ...req.pageContext, error: answer.body, values: { email } };
+        this.pages.send(req, res, req.formPage, context, answer.status);
       } else {
         this.pages.send(req, res, 'pages/error', { title: 'Error', error: answer.body, status: answer.status }, answer.status);
       }

@@ -1,11 +1,20 @@
+import { SetMetadata } from '@nestjs/common';
 import type { Request, Response } from 'express';
+
+export const JSON_ONLY = 'http:json-only';
+
+/**
+ * Marks an API route (not a page): it answers JSON whatever the Accept header, its errors too,
+ * and is never a redirect to a sign-in page. {@link AuthGuard} flags the request (guards run first).
+ */
+export const JsonOnly = () => SetMetadata(JSON_ONLY, true);
 
 /**
  * True when the client should get JSON: a JSON request body, or an Accept header that
  * prefers JSON over HTML. Browsers' form posts and page loads get HTML.
  */
-export function wantsJson(req: Request): boolean {
-  if (req.is('application/json')) return true;
+export function wantsJson(req: Request & { jsonOnly?: boolean }): boolean {
+  if (req.jsonOnly || req.is('application/json')) return true;
   const accept = req.headers.accept;
   if (!accept) return false;
   return req.accepts(['html', 'json']) === 'json';

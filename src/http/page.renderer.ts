@@ -10,7 +10,7 @@ export interface PageContext {
   [k: string]: unknown;
 }
 
-/** Renders a page in the main layout with the CSRF token, and sends it uncached. */
+/** Renders a page in the main layout, in the reader's language, with the CSRF token, and sends it uncached. */
 @Injectable()
 export class PageRenderer {
   constructor(
@@ -23,10 +23,23 @@ export class PageRenderer {
       .status(status)
       .type('html')
       .setHeader('Cache-Control', 'no-store')
+      .setHeader('Vary', 'Accept, Accept-Language, Cookie')
       .send(this.render(req, page, context));
   }
 
   render(req: Request, page: string, context: PageContext = {}): string {
-    return this.views.render(page, { ...context, csrfToken: this.csrf.token(req), path: req.path }, 'layouts/main');
+    const locale = this.views.i18n.negotiate(req);
+    return this.views.render(
+      page,
+      {
+        ...context,
+        locale,
+        csrfToken: this.csrf.token(req),
+        path: req.path,
+        // The few messages the page script shows by itself (countdowns, inline errors).
+        clientMessages: this.views.i18n.pick(locale, ['error.', 'verify.']),
+      },
+      'layouts/main',
+    );
   }
 }

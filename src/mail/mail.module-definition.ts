@@ -12,6 +12,8 @@ export interface MailModuleOptions {
   appUrl: string;
   /** Product name shown in subjects and bodies (default `Sign-in`). */
   productName?: string;
+  /** Put the code in the subject line too (handy on phones, but visible on lock screens). Default false. */
+  codeInSubject?: boolean;
   /** Another {@link MailSender} implementation (SES, a queue, ...). */
   sender?: Type<MailSender>;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ViewRenderer } from '../view/index.js';
 import { MailDispatcher } from './mail.dispatcher.js';
 import { MAIL_MODULE_OPTIONS, type MailModuleOptions } from './mail.module-definition.js';
+import type { MailMessage } from './mail.types.js';
 
 /** Data of the code mail. */
 export interface CodeMail {
@@ -9,6 +10,8 @@ export interface CodeMail {
   code: string;
   purpose: string;
   expiresAt: number;
+  /** Language of the mail (from the request that asked for it); default the default locale. */
+  locale?: string;
 }
 
 /**
@@ -25,35 +28,46 @@ export class MailService {
 
   /** Queues the one-time code mail. */
   sendCode(mail: CodeMail): void {
-    const minutes = Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000));
-    this.send('code', mail.to, {
-      code: mail.code,
-      purpose: mail.purpose,
-      signUp: mail.purpose === 'sign-up',
-      minutes,
-      expiresAt: new Date(mail.expiresAt).toUTCString(),
-    });
+    this.send('code', mail.to, this.codeContext(mail), mail.locale);
   }
 
   /** Queues the notice sent when someone tries to register an address that already has an account. */
-  sendAccountExists(to: string): void {
-    this.send('account-exists', to, {});
+  sendAccountExists(to: string, locale?: string): void {
+    this.send('account-exists', to, {}, locale);
   }
 
-  /** Renders `views/emails/<template>.{html,text}.hbs` and queues the result. */
-  send(template: string, to: string, context: Record<string, unknown>): void {
+  /** Renders a mail without sending it (previews and tests). */
+  render(template: string, to: string, context: Record<string, unknown>, locale?: string): MailMessage {
     const data = {
       ...context,
+      locale: this.views.i18n.resolve(locale) ?? this.views.i18n.defaultLocale,
       email: to,
       appUrl: this.options.appUrl,
-      productName: this.options.productName ?? 'Sign-in',
+      product: this.options.productName ?? 'Sign-in',
+      codeInSubject: this.options.codeInSubject ?? false,
     };
     const subject = this.views.render(`emails/${template}.subject`, data).trim();
-    this.dispatcher.dispatch({
+    return {
       to,
       subject,
       html: this.views.render(`emails/${template}.html`, { ...data, subject }, 'layouts/email'),
       text: this.views.render(`emails/${template}.text`, data),
-    });
+    };
+  }
+
+  /** The template data of the code mail. */
+  codeContext(mail: Omit<CodeMail, 'to' | 'locale'>): Record<string, unknown> {
+    return {
+      code: mail.code,
+      purpose: mail.purpose,
+      signUp: mail.purpose === 'sign-up',
+      minutes: Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000)),
+      expiresAt: mail.expiresAt,
+    };
+  }
+
+  /** Renders `views/emails/<template>.{subject,html,text}.hbs` and queues the result. */
+  send(template: string, to: string, context: Record<string, unknown>, locale?: string): void {
+    this.dispatcher.dispatch(this.render(template, to, context, locale));
   }
 }

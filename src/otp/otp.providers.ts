@@ -18,6 +18,12 @@ export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
     const v = o[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) problems.push(`${k} must be a positive integer`);
   }
+  for (const [k, v] of Object.entries(o.failurePolicy ?? {})) {
+    if (!Number.isInteger(v) || v < 1) problems.push(`failurePolicy.${k} must be a positive integer`);
+  }
+  for (const cap of o.sendCaps ?? []) {
+    if (!(cap.windowMs >= 1 && cap.max >= 1)) problems.push('sendCaps need a positive windowMs and max');
+  }
   if (problems.length) throw new Error(`OtpModule options: ${problems.join('; ')}`);
   return {
     secret: o.secret,

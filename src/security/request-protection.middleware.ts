@@ -28,10 +28,12 @@ export class RequestProtectionMiddleware implements NestMiddleware {
     if (req.headers['sec-fetch-site'] === 'cross-site' || !this.isSameOrigin(req)) {
       throw new ForbiddenRequestError('cross_site_request', 'Cross-site requests are not allowed');
     }
-    // JSON cannot be sent cross-site without a CORS preflight; a body-less POST has no form to forge
-    // (and a browser always sends Origin with it, checked above).
-    if (req.is('application/json') || !this.hasBody(req)) return next();
-    if (!req.is('application/x-www-form-urlencoded')) throw new UnsupportedMediaTypeError();
+    // JSON cannot be sent cross-site without a CORS preflight; a POST with neither body nor content type
+    // is no form (and a browser always sends Origin with it, checked above). A form needs its token even
+    // when empty: a forged sign-out or resend has no fields. (`req.is` ignores the type of an empty body.)
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type === 'application/json' || (type === '' && !this.hasBody(req))) return next();
+    if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaTypeError();
     if (!req.session && req.sessionError) throw new StoreUnavailableError(req.sessionError);
     if (!this.csrf.isValid(req)) {
       throw new ForbiddenRequestError('csrf_invalid', 'The form has expired; reload the page and try again');

@@ -17,6 +17,8 @@ export interface PendingChallenge {
   purpose: string;
   identifier: string;
   amr: string[];
+  /** Epoch ms of the last code sent, for the page's resend countdown. */
+  sentAt?: number;
 }
 
 declare module 'express-session' {

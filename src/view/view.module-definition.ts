@@ -6,6 +6,8 @@ export interface ViewModuleOptions {
   viewsDir?: string;
   /** Values every template sees as `@root.site` (e.g. the product name, APP_URL). */
   site?: Record<string, unknown>;
+  /** Locale of last resort, whose catalog must hold every key (default `en`). */
+  defaultLocale?: string;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: VIEW_MODULE_OPTIONS } =

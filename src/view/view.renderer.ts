@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
+import { Translator } from './translator.js';
 import { VIEW_MODULE_OPTIONS, type ViewModuleOptions } from './view.module-definition.js';
 
 /** The project's `views/` folder, from `src/view` and `dist/view` alike. */
@@ -10,17 +11,21 @@ export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../views', import.met
 
 /**
  * Renders the Handlebars templates under `views/`: every template is compiled once, at start-up.
- * `{{ }}` escapes; templates never put user data in triple braces.
+ * `{{ }}` escapes; templates never put user data in triple braces. Text comes from the message
+ * catalogs through `{{t "key" name=value}}`, in the locale of `@root.locale`.
  */
 @Injectable()
 export class ViewRenderer {
   protected readonly hbs = Handlebars.create();
   protected readonly templates = new Map<string, Handlebars.TemplateDelegate>();
   protected readonly site: Record<string, unknown>;
+  /** The message catalogs of `views/locales`. */
+  readonly i18n: Translator;
 
   constructor(@Inject(VIEW_MODULE_OPTIONS) options: ViewModuleOptions) {
     const dir = options.viewsDir ?? DEFAULT_VIEWS_DIR;
     this.site = options.site ?? {};
+    this.i18n = new Translator(join(dir, 'locales'), options.defaultLocale ?? 'en');
     this.registerHelpers();
     for (const file of walk(join(dir, 'partials'))) {
       this.hbs.registerPartial(templateName(dir, 'partials', file), readFileSync(file, 'utf8'));
@@ -28,7 +33,9 @@ export class ViewRenderer {
     for (const sub of ['layouts', 'pages', 'emails']) {
       for (const file of walk(join(dir, sub))) {
         const name = `${sub}/${templateName(dir, sub, file)}`;
-        this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false }));
+        // Plain-text mail parts and subjects are not HTML: escaping would show `&amp;` to the reader.
+        const noEscape = /\.(text|subject)$/.test(name);
+        this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape }));
       }
     }
   }
@@ -43,7 +50,8 @@ export class ViewRenderer {
    * @throws Error when a template is missing.
    */
   render(name: string, context: Record<string, unknown>, layout?: string): string {
-    const data = { ...context, site: this.site };
+    const locale = typeof context.locale === 'string' ? context.locale : this.i18n.defaultLocale;
+    const data = { ...context, locale, site: this.site };
     const body = this.get(name)(data);
     if (!layout) return body;
     return this.get(layout)({ ...data, body: new Handlebars.SafeString(body) });
@@ -56,6 +64,18 @@ export class ViewRenderer {
   }
 
   protected registerHelpers() {
+    const i18n = () => this.i18n;
+    const localeOf = (options: Handlebars.HelperOptions) => String(options.data?.root?.locale ?? i18n().defaultLocale);
+    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
+      i18n().t(localeOf(options), key, options.hash as Record<string, unknown>),
+    );
+    // An error's text in the reader's language, falling back to the API message.
+    this.hbs.registerHelper('errorText', (error: { error?: string; message?: string } | undefined, options: Handlebars.HelperOptions) => {
+      const key = `error.${error?.error ?? 'generic'}`;
+      return i18n().has(localeOf(options), key) ? i18n().t(localeOf(options), key) : (error?.message ?? '');
+    });
+    this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) => i18n().time(localeOf(options), epochMs));
+    this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.hbs.registerHelper('json', (v: unknown) =>
       // Safe inside <script type="application/json">: no way to close the element.

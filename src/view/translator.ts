@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Request } from 'express';
+
+type Catalog = Record<string, string>;
+
+/**
+ * Message catalogs (`views/locales/<locale>.json`, flat keys) and locale negotiation.
+ * Lookups fall back along `fr-CA` -> `fr` -> the default locale -> the key itself.
+ */
+export class Translator {
+  protected readonly catalogs = new Map<string, Catalog>();
+
+  constructor(
+    localesDir: string,
+    readonly defaultLocale = 'en',
+  ) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(localesDir).filter((f) => f.endsWith('.json'));
+    } catch {
+      files = [];
+    }
+    for (const f of files) {
+      this.catalogs.set(f.replace(/\.json$/, '').toLowerCase(), JSON.parse(readFileSync(join(localesDir, f), 'utf8')) as Catalog);
+    }
+    if (!this.catalogs.has(defaultLocale)) this.catalogs.set(defaultLocale, {});
+  }
+
+  /** Locales with a catalog, e.g. `['en', 'fr']`. */
+  get locales(): string[] {
+    return [...this.catalogs.keys()];
+  }
+
+  /** The best locale for a request, from `Accept-Language` (quality order), else the default. */
+  negotiate(req: Pick<Request, 'acceptsLanguages'> | undefined): string {
+    const wanted = req ? (req.acceptsLanguages() as string[]) : [];
+    for (const tag of wanted) {
+      const resolved = this.resolve(tag);
+      if (resolved) return resolved;
+    }
+    return this.defaultLocale;
+  }
+
+  /** The catalog locale for a tag (`fr-CA` -> `fr`), or undefined. */
+  resolve(tag: string | undefined): string | undefined {
+    if (!tag || tag === '*') return undefined;
+    const lower = tag.toLowerCase();
+    if (this.catalogs.has(lower)) return lower;
+    const base = lower.split('-')[0];
+    return this.catalogs.has(base) ? base : undefined;
+  }
+
+  /** True when some catalog in the chain has `key`. */
+  has(locale: string, key: string): boolean {
+    return this.lookup(locale, key) !== undefined;
+  }
+
+  /** The message for `key` with `{name}` placeholders filled from `params`. */
+  t(locale: string, key: string, params: Record<string, unknown> = {}): string {
+    const message = this.lookup(locale, key) ?? key;
+    return message.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  }
+
+  /** The messages whose keys start with one of `prefixes`, resolved for `locale` (for the page script). */
+  pick(locale: string, prefixes: string[]): Catalog {
+    const out: Catalog = {};
+    for (const key of Object.keys(this.catalogs.get(this.defaultLocale) ?? {})) {
+      if (prefixes.some((p) => key.startsWith(p))) out[key] = this.t(locale, key);
+    }
+    return out;
+  }
+
+  /** A time of day as people of `locale` read it, in UTC (the server does not know the reader's zone). */
+  time(locale: string, epochMs: number): string {
+    return new Intl.DateTimeFormat(locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone: 'UTC',
+      timeZoneName: 'short',
+    }).format(epochMs);
+  }
+
+  protected lookup(locale: string, key: string): string | undefined {
+    const chain = [locale, locale.split('-')[0], this.defaultLocale];
+    for (const l of chain) {
+      const m = this.catalogs.get(l)?.[key];
+      if (m !== undefined) return m;
+    }
+    return undefined;
+  }
+}
