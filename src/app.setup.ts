@@ -41,7 +41,8 @@ export async function createApp(env?: Record<string, string | undefined>): Promi
         },
       },
       strictTransportSecurity: config.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
-      referrerPolicy: { policy: 'no-referrer' },
+      // Not `no-referrer`: with it browsers send `Origin: null` on form posts, which the Origin check refuses.
+      referrerPolicy: { policy: 'same-origin' },
       frameguard: { action: 'deny' },
     }),
   );

@@ -126,10 +126,15 @@ describe('loadConfig', () => {
       expect(c.warnings).toEqual([expect.stringMatching(/APP_URL is http in production/)]);
     });
 
-    it('gives no warning for a complete https production configuration', () => {
-      const c = loadConfig(PRODUCTION);
+    it('gives no warning for a complete https production configuration behind a trusted proxy', () => {
+      const c = loadConfig({ ...PRODUCTION, TRUST_PROXY: '1' });
       expect(c.secureCookies).toBe(true);
       expect(c.warnings).toEqual([]);
+    });
+
+    it('warns when an https APP_URL has no trusted proxy to tell it the request was https', () => {
+      const c = loadConfig(PRODUCTION);
+      expect(c.warnings.join(' ')).toMatch(/TRUST_PROXY is not set/);
     });
 
     it.each([

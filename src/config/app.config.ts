@@ -72,6 +72,11 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   if (env === 'production' && url.protocol === 'http:') {
     warnings.push('APP_URL is http in production: cookies are not Secure; serve it behind a TLS proxy only.');
   }
+  if (url.protocol === 'https:' && vars.TRUST_PROXY === undefined && env === 'production') {
+    warnings.push(
+      'APP_URL is https but TRUST_PROXY is not set: behind a TLS proxy no Secure cookie is ever sent, so nobody can sign in.',
+    );
+  }
   if (!vars.REDIS_URL) {
     warnings.push(
       'REDIS_URL is not set: sessions, codes and accounts live in this process and vanish on restart (development only).',

@@ -120,6 +120,11 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private fromHttpException(err: HttpException): ErrorAnswer {
     const status = err.getStatus();
+    const response = err.getResponse();
+    if (status === HttpStatus.SERVICE_UNAVAILABLE && typeof response === 'object' && 'details' in response) {
+      // A failed readiness probe: keep terminus' per-check report.
+      return { status, body: { error: 'unavailable', message: 'Not ready', ...(response as object) } };
+    }
     const codes: Record<number, [string, string]> = {
       [HttpStatus.BAD_REQUEST]: ['bad_request', 'The request could not be read'],
       [HttpStatus.NOT_FOUND]: ['not_found', 'There is nothing here'],

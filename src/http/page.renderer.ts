@@ -36,6 +36,8 @@ export class PageRenderer {
         locale,
         csrfToken: this.csrf.token(req),
         path: req.path,
+        // The page's name (`sign-in`, `verify`, ...): the layout titles the page from it, in the reader's language.
+        view: page.replace(/^pages\//, ''),
         // The few messages the page script shows by itself (countdowns, inline errors).
         clientMessages: this.views.i18n.pick(locale, ['error.', 'verify.']),
       },

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { InjectRedis, type RedisClient } from './redis.constants.js';
+import { withDeadline } from './redis-unavailable.error.js';
 
 /** Readiness of the shared Redis: a PING within the command timeout. */
 @Injectable()
@@ -15,7 +16,7 @@ export class RedisHealthIndicator {
     if (!this.client) return indicator.up({ mode: 'embedded' });
     try {
       if (!this.client.isReady) return indicator.down({ message: 'not connected' });
-      await this.client.ping();
+      await withDeadline(this.client.ping());
       return indicator.up();
     } catch {
       return indicator.down({ message: 'no answer to PING' });

@@ -32,9 +32,13 @@ export class RequestProtectionMiddleware implements NestMiddleware {
     // is no form (and a browser always sends Origin with it, checked above). A form needs its token even
     // when empty: a forged sign-out or resend has no fields. (`req.is` ignores the type of an empty body.)
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type === 'application/json' || (type === '' && !this.hasBody(req))) return next();
-    if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaTypeError();
+    const bodyless = type === '' && !this.hasBody(req);
+    if (type !== 'application/json' && !bodyless && type !== 'application/x-www-form-urlencoded') {
+      throw new UnsupportedMediaTypeError();
+    }
+    // Every state change needs the session: fail now rather than after more store calls time out.
     if (!req.session && req.sessionError) throw new StoreUnavailableError(req.sessionError);
+    if (type === 'application/json' || bodyless) return next();
     if (!this.csrf.isValid(req)) {
       throw new ForbiddenRequestError('csrf_invalid', 'The form has expired; reload the page and try again');
     }

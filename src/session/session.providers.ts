@@ -1,7 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { RedisStore } from 'connect-redis';
 import session, { MemoryStore, type SessionData, type Store } from 'express-session';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
+import { RedisSessionStore } from './redis-session.store.js';
 import { SESSION_MODULE_OPTIONS, type SessionModuleOptions } from './session.module-definition.js';
 
 /** Resolved session policy (ms). */
@@ -37,25 +37,17 @@ export function recordTtlSeconds(sess: SessionData, p: SessionPolicy, now = Date
   return Math.max(1, Math.ceil(Math.min(idle, absoluteLeft) / 1000));
 }
 
-/** The session record without express-session's cookie copy: the cookie settings are not per session. */
-export const compactSerializer = {
-  stringify: (s: SessionData) => JSON.stringify({ ...s, cookie: undefined }),
-  parse: (raw: string) => ({ cookie: {}, ...(JSON.parse(raw) as object) }) as SessionData,
-};
-
 function buildStore(o: SessionModuleOptions, p: SessionPolicy, redis: RedisClient | null): Store {
   if (o.store) return o.store;
   if (!redis) {
     new Logger('Session').warn('No Redis: sessions are kept in process memory (development only)');
     return new MemoryStore();
   }
-  return new RedisStore({
+  // No touch per request: SessionMiddleware refreshes the idle deadline only when due (one round trip).
+  return new RedisSessionStore({
     client: redis,
     prefix: o.keyPrefix ?? 'sess:',
     ttl: (sess: SessionData) => recordTtlSeconds(sess, p),
-    // Touch is replaced by a refresh when due (SessionPolicyMiddleware): one round trip per request.
-    disableTouch: true,
-    serializer: compactSerializer,
   });
 }
 
@@ -71,7 +63,9 @@ export const sessionProviders: Provider[] = [
         resave: false,
         saveUninitialized: false,
         rolling: false,
-        unset: 'destroy',
+        // 'keep': a request whose session could not be read must not delete the record at its end;
+        // logout deletes explicitly.
+        unset: 'keep',
         // No maxAge: a browser-session cookie; the server enforces idle and absolute limits.
         cookie: { httpOnly: true, sameSite: 'lax', secure: p.secure, path: '/' },
       }),

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { createClient } from 'redis';
 import { inject } from 'vitest';
@@ -11,6 +11,10 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Starts it again on the same port and waits until it answers PING. No-op when running. */
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open but nothing answers. */
+  pause(): Promise<void>;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): Promise<void>;
 }
 
 export const REDIS_INSTALL_HINT =
@@ -108,6 +112,15 @@ async function spawnRedis(port: number, timeoutMs = 10_000): Promise<ChildProces
   return child;
 }
 
+/** Sends a signal to the redis-server on `port` (found by its process title `redis-server 127.0.0.1:<port>`). */
+function signalRedis(port: number, signal: 'STOP' | 'CONT'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('pkill', [`-${signal}`, '-f', `redis-server 127.0.0.1:${port}`], (err) =>
+      err ? reject(new Error(`could not ${signal} redis-server on port ${port}: ${err.message}`)) : resolve(),
+    );
+  });
+}
+
 /** Closes the watchdog's stdin (it SIGKILLs redis-server) and waits for it to exit. */
 async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -134,6 +147,8 @@ export async function startRedisServer(): Promise<RedisProcess> {
     async start() {
       child ??= await spawnRedis(port);
     },
+    pause: () => signalRedis(port, 'STOP'),
+    resume: () => signalRedis(port, 'CONT'),
   };
 }
 

@@ -1,0 +1,76 @@
+import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
+import { type RedisClient, withDeadline } from '../redis/index.js';
+
+/** Marks a record read from Redis (never stored): its later writes must not recreate it. */
+const LOADED = '__loaded';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- express-session's own callback type
+type Callback = (err?: any, data?: any) => void;
+
+/**
+ * connect-redis with two guarantees it lacks:
+ * - every call has a deadline, so a frozen Redis gives a fast failure (503) instead of a hang;
+ * - a write-back of a session that was read from Redis only updates it if it still exists
+ *   (`SET XX`), so a request finishing after a logout or an id rotation cannot bring the old
+ *   record back. New sessions (after `regenerate`) are written normally.
+ * Records are stored without express-session's cookie copy (the cookie settings are global).
+ */
+export class RedisSessionStore extends RedisStore {
+  constructor(opts: { client: RedisClient; prefix: string; ttl: (sess: SessionData) => number }) {
+    super({
+      ...opts,
+      disableTouch: true,
+      serializer: {
+        stringify: (s: SessionData) => JSON.stringify({ ...s, cookie: undefined, [LOADED]: undefined }),
+        parse: (raw: string) => ({ cookie: {}, ...(JSON.parse(raw) as object), [LOADED]: true }) as unknown as SessionData,
+      },
+    });
+  }
+
+  override get(sid: string, cb?: Callback) {
+    return settle(withDeadline(this.read(sid)), cb);
+  }
+
+  override set(sid: string, sess: SessionData, cb?: Callback) {
+    return settle(withDeadline(this.write(sid, sess)), cb);
+  }
+
+  override destroy(sid: string, cb?: Callback) {
+    return settle(withDeadline(super.destroy(sid)), cb);
+  }
+
+  /** An unreadable record is no session (a new one replaces it), never an outage. */
+  protected async read(sid: string): Promise<SessionData | null> {
+    const raw = await (this.client as RedisClient).get(this.prefix + sid);
+    if (!raw) return null;
+    try {
+      return (await this.serializer.parse(raw)) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  protected async write(sid: string, sess: SessionData): Promise<void> {
+    const key = this.prefix + sid;
+    const ttl = typeof this.ttl === 'function' ? this.ttl(sess) : this.ttl;
+    const value = this.serializer.stringify(sess);
+    const existing = (sess as unknown as Record<string, unknown>)[LOADED] === true;
+    const client = this.client as RedisClient;
+    await client.set(key, value, { expiration: { type: 'EX', value: ttl }, ...(existing ? { condition: 'XX' } : {}) });
+  }
+}
+
+function settle<T>(p: Promise<T>, cb?: Callback): Promise<T | undefined> {
+  if (!cb) return p;
+  return p.then(
+    (v) => {
+      cb(null, v);
+      return v;
+    },
+    (err: unknown) => {
+      cb(err);
+      return undefined;
+    },
+  );
+}
