@@ -35,12 +35,28 @@
     box.textContent = '';
     var lines = [messages['error.' + body.error] || body.message || t('error.generic')];
     if (typeof body.attemptsRemaining === 'number' && body.attemptsRemaining > 0) {
-      lines.push(t('verify.attemptsLeft', { count: body.attemptsRemaining }));
+      lines.push(
+        t(body.attemptsRemaining === 1 ? 'verify.attemptsLeft.one' : 'verify.attemptsLeft', {
+          count: body.attemptsRemaining,
+        }),
+      );
     }
     if (typeof body.retryAfter === 'number') lines.push(t('error.retryIn', { seconds: body.retryAfter }));
     (body.details || []).forEach(function (d) {
-      lines.push((d.problems || []).join(' '));
+      lines.push(messages['error.field.' + d.field] || (d.problems || []).join(' '));
     });
+    // Mark the fields the answer names as invalid (and only those).
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (input) {
+      input.removeAttribute('aria-invalid');
+    });
+    (body.details || []).forEach(function (d) {
+      var input = form.querySelector('[name="' + d.field + '"]');
+      if (input) input.setAttribute('aria-invalid', 'true');
+    });
+    if (body.error === 'invalid_code') {
+      var codeField = form.querySelector('[name="code"]');
+      if (codeField) codeField.setAttribute('aria-invalid', 'true');
+    }
     lines.forEach(function (line) {
       var p = document.createElement('p');
       p.textContent = line;

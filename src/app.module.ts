@@ -68,7 +68,11 @@ export class AppModule implements NestModule {
           ),
         }),
         MailModule.forRootAsync(
-          fromConfig((c) => ({ transport: c.smtpUrl ? ('smtp' as const) : ('outbox' as const), appUrl: c.appUrl })),
+          fromConfig((c) => ({
+            transport: c.smtpUrl ? ('smtp' as const) : ('outbox' as const),
+            appUrl: c.appUrl,
+            codeInSubject: c.mailCodeInSubject,
+          })),
         ),
         OtpModule.forRootAsync(
           fromConfig((c) => ({

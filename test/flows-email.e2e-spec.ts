@@ -286,8 +286,8 @@ describe('development outbox (no REDIS_URL, no SMTP_URL)', () => {
     const iSecond = mails.findIndex((m) => m.to === second);
     expect(iSecond).toBeGreaterThanOrEqual(0);
     expect(iSecond).toBeLessThan(iFirst);
-    expect(mails[0]!.to).toBe(second);
-    expect(Date.parse(mails[iSecond]!.sentAt)).toBeGreaterThanOrEqual(Date.parse(mails[iFirst]!.sentAt));
+    expect(mails[0].to).toBe(second);
+    expect(Date.parse(mails[iSecond].sentAt)).toBeGreaterThanOrEqual(Date.parse(mails[iFirst].sentAt));
 
     const page = await request(t.http).get('/dev/outbox');
     expect(page.status).toBe(200);

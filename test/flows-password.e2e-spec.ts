@@ -45,7 +45,7 @@ function sessionCookie(res: request.Response): string {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const sid = cookies.find((c) => c.startsWith('sid='));
   if (!sid) throw new Error(`No session cookie in ${JSON.stringify(cookies)}`);
-  return sid.split(';')[0]!;
+  return sid.split(';')[0];
 }
 
 /** The session id inside a `sid=s%3A<id>.<signature>` cookie. */

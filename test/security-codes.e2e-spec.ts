@@ -517,7 +517,7 @@ describe('codes never reach the logs', () => {
         const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
         done?.();
         return true;
-      }) as typeof stream.write),
+      })),
     );
     return { text: () => out, restore: () => spies.forEach((s) => s.mockRestore()) };
   }

@@ -18,6 +18,8 @@ export interface AppConfig {
   redisUrl?: string;
   smtpUrl?: string;
   mailFrom: string;
+  /** Put the code in the mail's subject line too (visible on lock screens). */
+  mailCodeInSubject: boolean;
   /** First signs, all verify. */
   sessionSecrets: string[];
   otpSecret: string;
@@ -95,6 +97,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     redisUrl: vars.REDIS_URL,
     smtpUrl: vars.SMTP_URL,
     mailFrom: vars.MAIL_FROM ?? 'Sign-in <no-reply@localhost>',
+    mailCodeInSubject: vars.MAIL_CODE_IN_SUBJECT === 'true',
     sessionSecrets: vars.SESSION_SECRET ? vars.SESSION_SECRET.split(',') : [randomBytes(32).toString('base64url')],
     otpSecret: vars.OTP_SECRET ?? randomBytes(32).toString('base64url'),
     firstFactor: (vars.AUTH_FIRST_FACTOR ?? 'password') as AppConfig['firstFactor'],

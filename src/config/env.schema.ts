@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value === '' ? undefined : value;
 
 /**
  * The environment variables the server reads, validated once at boot.
@@ -26,6 +26,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsString() @Matches(/^[^\r\n]+$/, { message: 'MAIL_FROM must be one line' })
   MAIL_FROM?: string;
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'MAIL_CODE_IN_SUBJECT must be true or false' })
+  MAIL_CODE_IN_SUBJECT?: string;
 
   @IsOptional() @IsString()
   @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {

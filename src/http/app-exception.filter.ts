@@ -119,9 +119,9 @@ export class AppExceptionFilter implements ExceptionFilter {
   }
 
   private fromHttpException(err: HttpException): ErrorAnswer {
-    const status = err.getStatus();
+    const status: number = err.getStatus();
     const response = err.getResponse();
-    if (status === HttpStatus.SERVICE_UNAVAILABLE && typeof response === 'object' && 'details' in response) {
+    if (status === 503 && typeof response === 'object' && 'details' in response) {
       // A failed readiness probe: keep terminus' per-check report.
       return { status, body: { error: 'unavailable', message: 'Not ready', ...(response as object) } };
     }
@@ -138,7 +138,8 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private log(err: unknown, req: Request, answer: ErrorAnswer) {
     const what = `${req.method} ${req.path} -> ${answer.status}`;
-    if (answer.status === 503) this.logger.warn(`${what}: ${(err as Error)?.message ?? err}`);
-    else this.logger.error(`${what}: ${(err as Error)?.stack ?? err}`);
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (answer.status === 503) this.logger.warn(`${what}: ${e.message}`);
+    else this.logger.error(`${what}: ${e.stack ?? e.message}`);
   }
 }

@@ -7,7 +7,6 @@ import type { OtpModuleOptions } from './otp.module-definition.js';
 import { RESOLVED_OTP_OPTIONS, resolveOtpOptions } from './otp.providers.js';
 import { OtpService } from './otp.service.js';
 import { OtpStore } from './otp-store.js';
-import type { StoredChallenge } from './otp.types.js';
 
 const SECRET = 'unit-test-otp-secret-0123456789abcdef';
 
@@ -104,7 +103,7 @@ describe('OtpService', () => {
       const create = vi.spyOn(store, 'create');
       const { challenge, code } = await service.start({ purpose: 'sign-in', identifier: 'hmac@example.test' });
       expect(create).toHaveBeenCalledTimes(1);
-      const stored = create.mock.calls[0][0] as StoredChallenge;
+      const stored = create.mock.calls[0][0];
       const expected = createHmac('sha256', SECRET)
         .update(`sign-in|${challenge.id}|hmac@example.test|${code}`)
         .digest('base64url');

@@ -34,7 +34,7 @@ export class Translator {
 
   /** The best locale for a request, from `Accept-Language` (quality order), else the default. */
   negotiate(req: Pick<Request, 'acceptsLanguages'> | undefined): string {
-    const wanted = req ? (req.acceptsLanguages() as string[]) : [];
+    const wanted = req ? (req.acceptsLanguages()) : [];
     for (const tag of wanted) {
       const resolved = this.resolve(tag);
       if (resolved) return resolved;

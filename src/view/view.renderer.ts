@@ -65,7 +65,10 @@ export class ViewRenderer {
 
   protected registerHelpers() {
     const i18n = () => this.i18n;
-    const localeOf = (options: Handlebars.HelperOptions) => String(options.data?.root?.locale ?? i18n().defaultLocale);
+    const localeOf = (options: Handlebars.HelperOptions) => {
+      const root = (options.data as { root?: { locale?: unknown } } | undefined)?.root;
+      return typeof root?.locale === 'string' ? root.locale : i18n().defaultLocale;
+    };
     this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
       i18n().t(localeOf(options), key, options.hash as Record<string, unknown>),
     );

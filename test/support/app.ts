@@ -57,7 +57,7 @@ export async function createTestApp(
   };
   const app = await createApp(fullEnv);
   await app.init();
-  const http = app.getHttpServer() as Server;
+  const http = app.getHttpServer();
   const config = app.get<AppConfig>(APP_CONFIG);
   return {
     app,
