@@ -1,0 +1,68 @@
+import http from 'node:http';
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  setCookie: string[];
+}
+
+/**
+ * One browser-like client: one keep-alive connection, one cookie jar (the session cookie only).
+ * Plain `node:http`, so the load generator costs little CPU next to the app it measures.
+ */
+export class BenchClient {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  cookie = '';
+
+  constructor(
+    private readonly port: number,
+    private readonly cookieName = 'sid',
+  ) {}
+
+  get(path: string, accept = 'text/html'): Promise<HttpAnswer> {
+    return this.request('GET', path, undefined, accept);
+  }
+
+  postJson(path: string, body: unknown): Promise<HttpAnswer> {
+    return this.request('POST', path, JSON.stringify(body), 'application/json');
+  }
+
+  /** Forgets the session (a new visitor on the same connection). */
+  reset(): void {
+    this.cookie = '';
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request(method: string, path: string, body: string | undefined, accept: string): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { accept };
+      if (this.cookie) headers.cookie = this.cookie;
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(body);
+      }
+      const req = http.request(
+        { host: '127.0.0.1', port: this.port, method, path, headers, agent: this.agent, timeout: 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const setCookie = res.headers['set-cookie'] ?? [];
+            for (const c of setCookie) {
+              const pair = c.split(';', 1)[0];
+              if (pair.startsWith(`${this.cookieName}=`)) this.cookie = pair;
+            }
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), setCookie });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
