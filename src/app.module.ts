@@ -48,7 +48,7 @@ export class AppModule implements NestModule {
           })),
         ),
         SessionModule.forRootAsync(fromConfig((c) => ({ secrets: c.sessionSecrets, secure: c.secureCookies }))),
-        SecurityModule.forRootAsync(fromConfig((c) => ({ appOrigin: c.appOrigin }))),
+        SecurityModule.forRootAsync(fromConfig((c) => ({ appOrigin: c.appOrigin, csrfSecret: c.sessionSecrets[0] }))),
         WebModule,
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, REDIS_CLIENT],

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRedis, type RedisClient, redisCall } from '../redis/index.js';
+import { InjectRedis, type RedisClient, RedisScript, redisCall } from '../redis/index.js';
 import { OtpStore } from './otp-store.js';
 import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
 
@@ -18,7 +17,7 @@ end
 `;
 
 // KEYS: challenge, lock, failures. ARGV: digest, now, threshold, windowMs, baseMs, maxMs.
-const CONSUME = `${FAIL_FN}
+const CONSUME = new RedisScript(`${FAIL_FN}
 local c = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'p', 'i', 'f', 'm')
 if not c[1] then return {'expired'} end
 if tonumber(c[3]) <= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return {'expired'} end
@@ -32,23 +31,23 @@ local a = redis.call('HINCRBY', KEYS[1], 'a', -1)
 if a <= 0 then redis.call('DEL', KEYS[1]) end
 local lock = fail(KEYS[3], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
 return {'invalid', a, lock}
-`;
+`);
 
 // KEYS: failures, lock. ARGV: threshold, windowMs, baseMs, maxMs.
-const RECORD_FAILURE = `${FAIL_FN}
+const RECORD_FAILURE = new RedisScript(`${FAIL_FN}
 return fail(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
-`;
+`);
 
 // KEYS: challenge. ARGV: digest, now. Replaces the digest only of a live challenge.
-const REPLACE = `
+const REPLACE = new RedisScript(`
 local x = redis.call('HGET', KEYS[1], 'x')
 if not x or tonumber(x) <= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1])
 return 1
-`;
+`);
 
 // KEYS: sends (a sorted set of send times). ARGV: now, cooldownMs, member, maxWindowMs, then window/max pairs.
-const RESERVE_SEND = `
+const RESERVE_SEND = new RedisScript(`
 local now = tonumber(ARGV[1])
 local maxWindow = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - maxWindow)
@@ -72,7 +71,7 @@ if wait > 0 then return wait end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], maxWindow)
 return 0
-`;
+`);
 
 /** Options of {@link RedisOtpStore}. */
 export interface RedisOtpStoreOptions {
@@ -88,7 +87,6 @@ export interface RedisOtpStoreOptions {
 @Injectable()
 export class RedisOtpStore extends OtpStore {
   protected readonly prefix: string;
-  private readonly shas = new Map<string, string>();
 
   constructor(
     @InjectRedis() protected readonly client: RedisClient,
@@ -193,21 +191,7 @@ export class RedisOtpStore extends OtpStore {
     };
   }
 
-  /** EVALSHA with a fallback to EVAL the first time (or after a Redis restart) a script is used. */
-  private async eval(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    let sha = this.shas.get(script);
-    if (!sha) {
-      sha = createHash('sha1').update(script).digest('hex');
-      this.shas.set(script, sha);
-    }
-    const options = { keys, arguments: args.map(String) };
-    return redisCall(async () => {
-      try {
-        return await this.client.evalSha(sha, options);
-      } catch (err) {
-        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return this.client.eval(script, options);
-      }
-    });
+  private eval(script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return script.run(this.client, keys, args);
   }
 }

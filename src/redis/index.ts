@@ -3,3 +3,4 @@ export type { RedisModuleOptions } from './redis.module-definition.js';
 export { REDIS_CLIENT, InjectRedis, type RedisClient } from './redis.constants.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';
 export { StoreUnavailableError, redisCall, withDeadline, REDIS_DEADLINE_MS } from './redis-unavailable.error.js';
+export { RedisScript } from './redis-script.js';

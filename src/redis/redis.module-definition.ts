@@ -4,8 +4,6 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 export interface RedisModuleOptions {
   /** `redis://` or `rediss://` URL. Unset: no client is made and stores fall back to process memory. */
   url?: string;
-  /** A command that gets no answer within this many ms fails (default 1500), so callers can answer 503 fast. */
-  commandTimeoutMs?: number;
   /** How long boot waits for the first connection before going on without it (default 2000 ms). */
   connectTimeoutMs?: number;
 }

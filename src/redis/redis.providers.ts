@@ -16,7 +16,8 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
   const client: RedisClient = createClient({
     url: options.url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 1500 },
+    // No per-command `timeout` here: it arms an abort timer per command, and does not cover
+    // commands already written to a silent socket. Callers put a deadline on each call instead.
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 2000,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),

@@ -1,8 +1,8 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { type RedisClient, redisCall } from '../redis/index.js';
+import { type RedisClient, RedisScript } from '../redis/index.js';
 
 // KEYS: hits, block. ARGV: ttlMs, limit, blockMs. Returns hits, ms to window end, blocked, ms to block end.
-const INCREMENT = `
+const INCREMENT = new RedisScript(`
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then return {0, 0, 1, blocked} end
 local hits = redis.call('INCR', KEYS[1])
@@ -13,7 +13,7 @@ if hits > tonumber(ARGV[2]) then
   return {hits, left, 1, tonumber(ARGV[3])}
 end
 return {hits, left, 0, 0}
-`;
+`);
 
 /**
  * `@nestjs/throttler` storage on the shared Redis, so every instance counts the same budget.
@@ -27,12 +27,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
     const k = `${this.prefix}${name}:${key}`;
-    const [hits, left, blocked, blockLeft] = (await redisCall(() =>
-      this.client.eval(INCREMENT, {
-        keys: [k, `${k}:b`],
-        arguments: [String(ttl), String(limit), String(blockDuration)],
-      }),
-    )) as number[];
+    const [hits, left, blocked, blockLeft] = (await INCREMENT.run(this.client, [k, `${k}:b`], [ttl, limit, blockDuration])) as number[];
     return {
       totalHits: Number(hits),
       timeToExpire: Math.ceil(Number(left) / 1000),

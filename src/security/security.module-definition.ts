@@ -4,6 +4,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 export interface SecurityModuleOptions {
   /** `scheme://host[:port]` of the public URL; a POST whose Origin differs is refused. */
   appOrigin: string;
+  /** Key of the CSRF token HMAC, at least 32 characters (the app passes the session signing secret). */
+  csrfSecret: string;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SECURITY_MODULE_OPTIONS } =

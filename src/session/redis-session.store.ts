@@ -4,6 +4,13 @@ import { type RedisClient, withDeadline } from '../redis/index.js';
 
 /** Marks a record read from Redis (never stored): its later writes must not recreate it. */
 const LOADED = '__loaded';
+/** The last value this store wrote for a session object (non-enumerable, never stored). */
+const WRITTEN = Symbol('written');
+
+/** True when `sess` was read from a {@link RedisSessionStore}, i.e. a record exists for it. */
+export function wasLoaded(sess: object): boolean {
+  return (sess as Record<string, unknown>)[LOADED] === true;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- express-session's own callback type
 type Callback = (err?: any, data?: any) => void;
@@ -14,7 +21,9 @@ type Callback = (err?: any, data?: any) => void;
  * - a write-back of a session that was read from Redis only updates it if it still exists
  *   (`SET XX`), so a request finishing after a logout or an id rotation cannot bring the old
  *   record back. New sessions (after `regenerate`) are written normally.
- * Records are stored without express-session's cookie copy (the cookie settings are global).
+ * Records are stored without express-session's cookie copy (the cookie settings are global), and
+ * a write identical to the one just made for the same session object is skipped (express-session
+ * saves again at the end of a request whose id was rotated and already saved).
  */
 export class RedisSessionStore extends RedisStore {
   constructor(opts: { client: RedisClient; prefix: string; ttl: (sess: SessionData) => number }) {
@@ -55,9 +64,12 @@ export class RedisSessionStore extends RedisStore {
     const key = this.prefix + sid;
     const ttl = typeof this.ttl === 'function' ? this.ttl(sess) : this.ttl;
     const value = this.serializer.stringify(sess);
-    const existing = (sess as unknown as Record<string, unknown>)[LOADED] === true;
+    const marked = sess as unknown as Record<string | symbol, unknown>;
+    if (marked[WRITTEN] === `${sid}|${value}`) return;
+    const existing = marked[LOADED] === true;
     const client = this.client as RedisClient;
     await client.set(key, value, { expiration: { type: 'EX', value: ttl }, ...(existing ? { condition: 'XX' } : {}) });
+    Object.defineProperty(sess, WRITTEN, { value: `${sid}|${value}`, configurable: true, enumerable: false, writable: true });
   }
 }
 

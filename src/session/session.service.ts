@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { StoreUnavailableError } from '../redis/index.js';
+import { RedisSessionStore, wasLoaded } from './redis-session.store.js';
 import { SESSION_POLICY, type SessionPolicy } from './session.providers.js';
 
 type Data = Partial<SessionData>;
@@ -29,9 +30,14 @@ export class SessionService {
   /** Replaces the session with a new id holding `data`, and saves it before answering. */
   async rotate(req: Request, data: Data): Promise<void> {
     const session = this.require(req);
-    await new Promise<void>((resolve, reject) =>
-      session.regenerate((err) => (err ? reject(new StoreUnavailableError(err)) : resolve())),
-    );
+    if (req.sessionStore instanceof RedisSessionStore && !wasLoaded(session)) {
+      // Never stored (a first visit): nothing to destroy, just a new id.
+      req.sessionStore.generate(req);
+    } else {
+      await new Promise<void>((resolve, reject) =>
+        session.regenerate((err) => (err ? reject(new StoreUnavailableError(err)) : resolve())),
+      );
+    }
     const now = Date.now();
     Object.assign(req.session, data, { createdAt: now, seenAt: now });
     await this.save(req);

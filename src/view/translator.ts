@@ -10,6 +10,9 @@ type Catalog = Record<string, string>;
  */
 export class Translator {
   protected readonly catalogs = new Map<string, Catalog>();
+  private readonly resolvedCatalogs = new Map<string, Catalog>();
+  private readonly picked = new Map<string, Catalog>();
+  private readonly timeFormats = new Map<string, Intl.DateTimeFormat>();
 
   constructor(
     localesDir: string,
@@ -59,34 +62,42 @@ export class Translator {
   /** The message for `key` with `{name}` placeholders filled from `params`. */
   t(locale: string, key: string, params: Record<string, unknown> = {}): string {
     const message = this.lookup(locale, key) ?? key;
+    if (!message.includes('{')) return message;
     return message.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
   }
 
   /** The messages whose keys start with one of `prefixes`, resolved for `locale` (for the page script). */
   pick(locale: string, prefixes: string[]): Catalog {
-    const out: Catalog = {};
-    for (const key of Object.keys(this.catalogs.get(this.defaultLocale) ?? {})) {
-      if (prefixes.some((p) => key.startsWith(p))) out[key] = this.t(locale, key);
+    const memo = `${locale}|${prefixes.join(',')}`;
+    let out = this.picked.get(memo);
+    if (!out) {
+      out = {};
+      for (const key of Object.keys(this.catalogs.get(this.defaultLocale) ?? {})) {
+        if (prefixes.some((p) => key.startsWith(p))) out[key] = this.lookup(locale, key) ?? key;
+      }
+      this.picked.set(memo, out);
     }
     return out;
   }
 
   /** A time of day as people of `locale` read it, in UTC (the server does not know the reader's zone). */
   time(locale: string, epochMs: number): string {
-    return new Intl.DateTimeFormat(locale, {
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZone: 'UTC',
-      timeZoneName: 'short',
-    }).format(epochMs);
+    let format = this.timeFormats.get(locale);
+    if (!format) {
+      format = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+      this.timeFormats.set(locale, format);
+    }
+    return format.format(epochMs);
   }
 
   protected lookup(locale: string, key: string): string | undefined {
-    const chain = [locale, locale.split('-')[0], this.defaultLocale];
-    for (const l of chain) {
-      const m = this.catalogs.get(l)?.[key];
-      if (m !== undefined) return m;
+    let resolved = this.resolvedCatalogs.get(locale);
+    if (!resolved) {
+      // The fallback chain folded into one catalog per locale, once.
+      const chain = [this.defaultLocale, locale.split('-')[0], locale].map((l) => this.catalogs.get(l) ?? {});
+      resolved = Object.assign({}, ...chain) as Catalog;
+      this.resolvedCatalogs.set(locale, resolved);
     }
-    return undefined;
+    return Object.hasOwn(resolved, key) ? resolved[key] : undefined;
   }
 }
