@@ -112,7 +112,16 @@ export class AppModule implements NestModule {
 /** A pooled SMTP transport with timeouts, from an smtp(s):// URL. */
 function smtpTransport(url: string): string {
   const u = new URL(url);
-  const defaults = { pool: 'true', maxConnections: '5', connectionTimeout: '5000', greetingTimeout: '5000', socketTimeout: '15000' };
+  // Pooled connections live on (maxMessages) instead of reconnecting every 100 mails: a new SMTP
+  // session costs a handshake and the server's greeting delay on the sign-in's critical path.
+  const defaults = {
+    pool: 'true',
+    maxConnections: '5',
+    maxMessages: 'Infinity',
+    connectionTimeout: '5000',
+    greetingTimeout: '5000',
+    socketTimeout: '15000',
+  };
   for (const [k, v] of Object.entries(defaults)) if (!u.searchParams.has(k)) u.searchParams.set(k, v);
   return u.toString();
 }
