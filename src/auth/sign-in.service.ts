@@ -59,8 +59,7 @@ export class SignInService {
     if (password !== undefined) {
       throw new ValidationFailedError([{ field: 'password', problems: ['password is not used: sign in with the emailed code'] }]);
     }
-    await this.throttle.assertNotLocked(email);
-    await this.throttle.reserveSend(email);
+    await this.throttle.reserveSendUnlessLocked(email);
     const user = await this.users.findByEmail(email);
     if (user) return this.issue(req, { purpose: 'sign-in', identifier: email }, []);
     if (this.options.signup === 'open') return this.issue(req, { purpose: 'sign-up', identifier: email }, []);
@@ -75,8 +74,7 @@ export class SignInService {
   async register(req: Request, email: string, password: string): Promise<CodeSent> {
     this.sessions.require(req);
     if (this.options.signup === 'closed') throw new SignupClosedError();
-    await this.throttle.assertNotLocked(email);
-    await this.throttle.reserveSend(email);
+    await this.throttle.reserveSendUnlessLocked(email);
     // Hash first in every case: the existing-account path must cost the same.
     const passwordHash = await this.passwords.hash(password);
     const existing = await this.users.findByEmail(email);

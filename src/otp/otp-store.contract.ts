@@ -377,6 +377,28 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       });
     });
 
+    describe('reserveSendUnlessLocked', () => {
+      it('reserves like reserveSend while the identifier is not locked', async () => {
+        const identifier = `user-${uid()}@example.test`;
+        const policy: SendPolicy = { cooldownMs: 10_000, caps: [] };
+        const t0 = Date.now();
+        expect(await store.reserveSendUnlessLocked(identifier, policy, t0)).toEqual({ lockedMs: 0, waitMs: 0 });
+        expect(await store.reserveSendUnlessLocked(identifier, policy, t0 + 4_000)).toEqual({ lockedMs: 0, waitMs: 6_000 });
+      });
+
+      it('answers the lock first and spends nothing from the budget while locked', async () => {
+        const identifier = `user-${uid()}@example.test`;
+        const policy: SendPolicy = { cooldownMs: 10_000, caps: [] };
+        const now = Date.now();
+        for (let i = 0; i < SLOW.threshold; i++) await store.recordFailure(identifier, SLOW, now);
+        const locked = await store.reserveSendUnlessLocked(identifier, policy, now);
+        expect(locked.lockedMs).toBeGreaterThan(0);
+        expect(locked.waitMs).toBe(0);
+        // The refused attempt took no send: once the lock is over, the first send goes through.
+        expect(await store.reserveSend(identifier, policy, now)).toBe(0);
+      });
+    });
+
     describe('replaceDigest', () => {
       it('replaces the code and keeps attempts and deadline', async () => {
         const ch = challenge({ attemptsRemaining: 5 });

@@ -34,4 +34,18 @@ export abstract class OtpStore {
   abstract recordFailure(identifier: string, policy: FailurePolicy, now: number): Promise<number>;
   /** Takes one send from the identifier's budget: 0 when allowed, else ms to wait. */
   abstract reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number>;
+
+  /**
+   * {@link lockedFor}, then (when not locked) {@link reserveSend}. Stores that can do both in one
+   * round trip override it; this default makes two calls.
+   */
+  async reserveSendUnlessLocked(
+    identifier: string,
+    policy: SendPolicy,
+    now: number,
+  ): Promise<{ lockedMs: number; waitMs: number }> {
+    const lockedMs = await this.lockedFor(identifier, now);
+    if (lockedMs > 0) return { lockedMs, waitMs: 0 };
+    return { lockedMs: 0, waitMs: await this.reserveSend(identifier, policy, now) };
+  }
 }

@@ -32,6 +32,16 @@ export class OtpThrottleService {
     if (ms > 0) throw new SendRateLimitedError(Math.ceil(ms / 1000));
   }
 
+  /**
+   * {@link assertNotLocked} and {@link reserveSend} in one store call (one Redis round trip).
+   * @throws IdentifierLockedError or SendRateLimitedError.
+   */
+  async reserveSendUnlessLocked(identifier: string): Promise<void> {
+    const { lockedMs, waitMs } = await this.store.reserveSendUnlessLocked(identifier, this.options.send, Date.now());
+    if (lockedMs > 0) throw new IdentifierLockedError(Math.ceil(lockedMs / 1000));
+    if (waitMs > 0) throw new SendRateLimitedError(Math.ceil(waitMs / 1000));
+  }
+
   /** Seconds until the next send is allowed after one just made. */
   get resendAfterSeconds(): number {
     return Math.ceil(this.options.send.cooldownMs / 1000);

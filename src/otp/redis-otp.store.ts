@@ -46,31 +46,45 @@ redis.call('HSET', KEYS[1], 'd', ARGV[1])
 return 1
 `);
 
-// KEYS: sends (a sorted set of send times). ARGV: now, cooldownMs, member, maxWindowMs, then window/max pairs.
-const RESERVE_SEND = new RedisScript(`
-local now = tonumber(ARGV[1])
-local maxWindow = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - maxWindow)
-local last = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if last[2] then
-  local since = now - tonumber(last[2])
-  if since < tonumber(ARGV[2]) then return tonumber(ARGV[2]) - since end
-end
-local wait = 0
-for i = 5, #ARGV, 2 do
-  local window = tonumber(ARGV[i])
-  local max = tonumber(ARGV[i + 1])
-  local sent = redis.call('ZRANGEBYSCORE', KEYS[1], now - window, '+inf', 'WITHSCORES')
-  local count = #sent / 2
-  if count >= max then
-    local w = tonumber(sent[(count - max) * 2 + 2]) + window - now
-    if w > wait then wait = w end
+// Takes one send from an identifier's budget. KEYS: sends (a sorted set of send times).
+// ARGV: now, cooldownMs, member, maxWindowMs, then window/max pairs. Returns ms to wait, 0 when sent.
+const RESERVE_FN = `
+local function reserve(key, argv)
+  local now = tonumber(argv[1])
+  local maxWindow = tonumber(argv[4])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - maxWindow)
+  local last = redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')
+  if last[2] then
+    local since = now - tonumber(last[2])
+    if since < tonumber(argv[2]) then return tonumber(argv[2]) - since end
   end
+  local wait = 0
+  for i = 5, #argv, 2 do
+    local window = tonumber(argv[i])
+    local max = tonumber(argv[i + 1])
+    local sent = redis.call('ZRANGEBYSCORE', key, now - window, '+inf', 'WITHSCORES')
+    local count = #sent / 2
+    if count >= max then
+      local w = tonumber(sent[(count - max) * 2 + 2]) + window - now
+      if w > wait then wait = w end
+    end
+  end
+  if wait > 0 then return wait end
+  redis.call('ZADD', key, now, argv[3])
+  redis.call('PEXPIRE', key, maxWindow)
+  return 0
 end
-if wait > 0 then return wait end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], maxWindow)
-return 0
+`;
+
+const RESERVE_SEND = new RedisScript(`${RESERVE_FN}
+return reserve(KEYS[1], ARGV)
+`);
+
+// KEYS: sends, lock. Same ARGV. Returns {lockedMs, waitMs}: the lock first, so a locked identifier spends nothing.
+const RESERVE_SEND_UNLESS_LOCKED = new RedisScript(`${RESERVE_FN}
+local locked = redis.call('PTTL', KEYS[2])
+if locked > 0 then return {locked, 0} end
+return {0, reserve(KEYS[1], ARGV)}
 `);
 
 /** Options of {@link RedisOtpStore}. */
@@ -167,12 +181,23 @@ export class RedisOtpStore extends OtpStore {
   }
 
   async reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number> {
+    return Number(await this.eval(RESERVE_SEND, [this.key('s', identifier)], this.sendArgs(policy, now)));
+  }
+
+  private sendArgs(policy: SendPolicy, now: number): (string | number)[] {
     const maxWindow = Math.max(policy.cooldownMs, ...policy.caps.map((c) => c.windowMs));
     const member = `${now}-${Math.random().toString(36).slice(2, 8)}`;
-    const caps = policy.caps.flatMap((c) => [c.windowMs, c.max]);
-    return Number(
-      await this.eval(RESERVE_SEND, [this.key('s', identifier)], [now, policy.cooldownMs, member, maxWindow, ...caps]),
-    );
+    return [now, policy.cooldownMs, member, maxWindow, ...policy.caps.flatMap((c) => [c.windowMs, c.max])];
+  }
+
+
+  override async reserveSendUnlessLocked(identifier: string, policy: SendPolicy, now: number) {
+    const [lockedMs, waitMs] = (await this.eval(
+      RESERVE_SEND_UNLESS_LOCKED,
+      [this.key('s', identifier), this.key('l', identifier)],
+      this.sendArgs(policy, now),
+    )) as number[];
+    return { lockedMs: Number(lockedMs), waitMs: Number(waitMs) };
   }
 
   protected key(kind: string, id: string): string {
