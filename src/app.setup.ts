@@ -1,10 +1,12 @@
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type Request } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
 import { APP_CONFIG, type AppConfig, loadConfig } from './config/app.config.js';
+import { findDuplicateKeys } from './http/json-duplicates.js';
 import { DEFAULT_VIEWS_DIR } from './view/index.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -48,7 +50,18 @@ export async function createApp(env?: Record<string, string | undefined>): Promi
   );
   // Static files come before the session middleware: they never touch Redis.
   app.useStaticAssets(join(DEFAULT_VIEWS_DIR, '..', 'public'), { prefix: '/assets/', maxAge: '1h', index: false });
-  app.useBodyParser('json', { limit: '8kb', strict: true });
+  // express.json directly: Nest's useBodyParser reserves `verify`, which notes repeated keys
+  // (JSON.parse would silently keep the last) so that validation refuses them.
+  app.use(
+    json({
+      limit: '8kb',
+      strict: true,
+      verify: (req: Request, _res: unknown, buf: Buffer) => {
+        const repeated = findDuplicateKeys(buf.toString('utf8'));
+        if (repeated.length) req.repeatedFields = repeated;
+      },
+    }),
+  );
   app.useBodyParser('urlencoded', { limit: '8kb', extended: false, parameterLimit: 20 });
   app.enableShutdownHooks();
   return app;

@@ -30,13 +30,28 @@ describe('per-address request budget', () => {
     expect(other.status).toBe(200);
   });
 
-  it('never counts GET requests', async () => {
+  it('counts the GETs of visitors without a stored session (each may create one)', async () => {
     const ip = address();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await t.agent().get('/auth').set('X-Forwarded-For', ip)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('never counts the GETs of a session that is already stored', async () => {
+    const ip = address();
+    const agent = t.agent();
+    expect((await agent.get('/auth').set('X-Forwarded-For', ip)).status).toBe(200); // 1: creates the session
     for (let i = 0; i < 6; i++) {
-      const r = await t.agent().get('/auth').set('X-Forwarded-For', ip);
-      expect(r.status).toBe(200);
+      expect((await agent.get('/auth').set('X-Forwarded-For', ip)).status).toBe(200);
+      expect((await agent.get('/home').set('X-Forwarded-For', ip)).status).toBe(303);
     }
-    const post = await t.agent().post('/auth').set('X-Forwarded-For', ip).send({ email: uniqueEmail() });
-    expect(post.status).toBe(200);
+    const post = await agent.post('/auth').set('X-Forwarded-For', ip).send({ email: uniqueEmail() });
+    expect(post.status).toBe(200); // 2
+  });
+
+  it('creates no session for a page without a form (a 404)', async () => {
+    const res = await t.agent().get('/no-such-page').set('X-Forwarded-For', address());
+    expect(res.status).toBe(404);
+    expect(res.headers['set-cookie']).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import { userStoreProvider } from './auth.providers.js';
 import { ChallengeService } from './challenge.service.js';
 import { PasswordService } from './password.service.js';
 import { RegisterController } from './register.controller.js';
+import { RegistrationOpenGuard } from './registration-open.guard.js';
 import { SignInController } from './sign-in.controller.js';
 import { SignInService } from './sign-in.service.js';
 import { UserStore } from './users/user-store.js';
@@ -18,7 +19,7 @@ import { VerifyController } from './verify.controller.js';
  */
 @Module({
   controllers: [SignInController, VerifyController, RegisterController, AccountController],
-  providers: [userStoreProvider, PasswordService, SignInService, ChallengeService, AuthGuard],
+  providers: [userStoreProvider, PasswordService, SignInService, ChallengeService, AuthGuard, RegistrationOpenGuard],
   exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService],
 })
 export class AuthModule extends ConfigurableModuleClass {}

@@ -106,8 +106,14 @@ export class ChallengeService {
   /** Creates the account a sign-up challenge proved; a sign-in needs the account to exist. */
   protected async completeAccount(challenge: Challenge): Promise<void> {
     if (challenge.purpose === 'sign-up') {
-      // false: someone else created it meanwhile; the code still proves the address, so sign in.
-      await this.users.create({ email: challenge.identifier, passwordHash: challenge.meta?.ph, createdAt: Date.now() });
+      const created = await this.users.create({
+        email: challenge.identifier,
+        passwordHash: challenge.meta?.ph,
+        createdAt: Date.now(),
+      });
+      // Someone created the account meanwhile. The code proves the mailbox, which is all an
+      // email-mode sign-in needs; but this password was never checked against that account.
+      if (!created && challenge.meta?.ph) throw new ChallengeExpiredError();
       return;
     }
     if (!(await this.users.findByEmail(challenge.identifier))) throw new UnauthenticatedError();

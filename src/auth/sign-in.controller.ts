@@ -16,7 +16,10 @@ export class SignInController {
 
   @Get()
   page(@Req() req: Request, @Res() res: Response) {
-    if (req.session?.user) return res.redirect(303, req.session.returnTo ?? '/home');
+    const user = req.session?.user;
+    if (user && user.aal >= (this.options.firstFactor === 'password' ? 2 : 1)) {
+      return res.redirect(303, req.session.returnTo ?? '/home');
+    }
     this.pages.send(req, res, 'pages/sign-in', { title: 'Sign in' });
   }
 

@@ -48,13 +48,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(4) @Max(10)
   OTP_LENGTH?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2_147_483)
   OTP_TTL_SECONDS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   OTP_MAX_ATTEMPTS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2_147_483)
   OTP_RESEND_SECONDS?: number;
 
   @IsOptional() @IsString()

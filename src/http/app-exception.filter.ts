@@ -55,7 +55,8 @@ export class AppExceptionFilter implements ExceptionFilter {
         const context = { ...req.pageContext, error: answer.body, values: { email } };
         this.pages.send(req, res, req.formPage, context, answer.status);
       } else {
-        this.pages.send(req, res, 'pages/error', { title: 'Error', error: answer.body, status: answer.status }, answer.status);
+        const context = { title: 'Error', error: answer.body, status: answer.status, form: false };
+        this.pages.send(req, res, 'pages/error', context, answer.status);
       }
     } catch (renderErr) {
       this.logger.error(`Could not render the error page: ${(renderErr as Error).message}`);

@@ -1,3 +1,10 @@
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Keys a JSON body repeated (set by the body parser); a repeated field is a validation error. */
+    repeatedFields?: string[];
+  }
+}
+
 /** The request body does not fit the contract; `details` lists each field's problems. */
 export class ValidationFailedError extends Error {
   override name = 'ValidationFailedError';

@@ -6,6 +6,8 @@ import { ViewRenderer } from '../view/index.js';
 /** Page-level data every page template may use. */
 export interface PageContext {
   title?: string;
+  /** False for pages without a form (error pages): no CSRF token, so no session is created for them. */
+  form?: boolean;
   error?: { error: string; message: string; [k: string]: unknown };
   [k: string]: unknown;
 }
@@ -34,7 +36,7 @@ export class PageRenderer {
       {
         ...context,
         locale,
-        csrfToken: this.csrf.token(req),
+        csrfToken: context.form === false ? undefined : this.csrf.token(req),
         path: req.path,
         // The page's name (`sign-in`, `verify`, ...): the layout titles the page from it, in the reader's language.
         view: page.replace(/^pages\//, ''),

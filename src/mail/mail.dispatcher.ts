@@ -16,8 +16,11 @@ export class MailDispatcher implements OnApplicationShutdown {
 
   constructor(protected readonly sender: MailSender) {}
 
-  /** Queues a message and returns at once. */
-  dispatch(message: MailMessage): void {
+  /**
+   * Queues a message and returns at once. Given a function, the message is built after the answer
+   * too: a request costs the same whether or not it sends mail (no timing hint for enumeration).
+   */
+  dispatch(message: MailMessage | (() => MailMessage)): void {
     const job = this.deliver(message).finally(() => this.pending.delete(job));
     this.pending.add(job);
   }
@@ -39,9 +42,16 @@ export class MailDispatcher implements OnApplicationShutdown {
     await this.drain();
   }
 
-  protected async deliver(message: MailMessage): Promise<void> {
+  protected async deliver(build: MailMessage | (() => MailMessage)): Promise<void> {
     // setImmediate: never let delivery delay the response that triggered it.
     await new Promise((r) => setImmediate(r));
+    let message: MailMessage;
+    try {
+      message = typeof build === 'function' ? build() : build;
+    } catch (err) {
+      this.logger.error(`Could not render a mail: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await this.sender.send(message);

@@ -68,6 +68,6 @@ export class MailService {
 
   /** Renders `views/emails/<template>.{subject,html,text}.hbs` and queues the result. */
   send(template: string, to: string, context: Record<string, unknown>, locale?: string): void {
-    this.dispatcher.dispatch(this.render(template, to, context, locale));
+    this.dispatcher.dispatch(() => this.render(template, to, context, locale));
   }
 }

@@ -20,7 +20,8 @@ export class OutboxMailSender extends MailSender {
   async send(message: MailMessage): Promise<void> {
     this.entries.unshift({ ...message, sentAt: new Date().toISOString() });
     this.entries.length = Math.min(this.entries.length, OutboxMailSender.capacity);
-    this.logger.log(`Mail to ${message.to} ("${message.subject}") is in the outbox: GET /dev/outbox`);
+    // Recipient only: with MAIL_CODE_IN_SUBJECT the subject holds the code.
+    this.logger.log(`A mail to ${message.to} is in the outbox: GET /dev/outbox`);
   }
 
   async isReady(): Promise<boolean> {

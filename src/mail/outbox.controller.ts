@@ -19,6 +19,6 @@ export class OutboxController {
     const mails = this.sender.list().map(({ to, subject, text, sentAt }) => ({ to, subject, text, sentAt }));
     res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req) || !this.views) return res.json({ mails });
-    res.type('html').send(this.views.render('pages/outbox', { title: 'Outbox', mails }, 'layouts/main'));
+    res.type('html').send(this.views.render('pages/outbox', { title: 'Outbox', mails, form: false }, 'layouts/main'));
   }
 }

@@ -2,17 +2,35 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { ClientRateLimitedError } from '../http/http.errors.js';
+import { StoreUnavailableError } from '../redis/index.js';
+import { RedisSessionStore, wasLoaded } from '../session/index.js';
 
 /**
- * Per-client-address budget for state-changing requests (`@nestjs/throttler`), on top of the
- * per-identifier limits: it slows one address spraying many identifiers. GETs are never counted,
- * so protected pages cost no extra Redis round trip. The address comes from trusted proxies only
+ * Per-client-address budget (`@nestjs/throttler`), on top of the per-identifier limits: it slows one
+ * address spraying many identifiers, or minting sessions. It counts POSTs and the GETs of visitors
+ * without a stored session; signed-in page views are never counted (no extra Redis round trip). The address comes from trusted proxies only
  * (`TRUST_PROXY`).
  */
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return context.switchToHttp().getRequest<Request>().method !== 'POST';
+    const req = context.switchToHttp().getRequest<Request>();
+    if (req.method === 'POST') return false;
+    // A GET without a stored session may create one (a form's CSRF token, a page to return to):
+    // count those, so one address cannot fill Redis with sessions. Signed-in page views stay free.
+    return !(req.session && req.sessionStore instanceof RedisSessionStore && !wasLoaded(req.session));
+  }
+
+  /** A GET still gets its page when the budget's store is down; a POST fails (503) as it would anyway. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await super.canActivate(context);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError && context.switchToHttp().getRequest<Request>().method === 'GET') {
+        return true;
+      }
+      throw err;
+    }
   }
 
   /** One budget per address across all routes, not one per handler. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenRequestError, UnsupportedMediaTypeError } from '../http/http.errors.js';
+import { ForbiddenRequestError, UnsupportedMediaTypeError, ValidationFailedError } from '../http/http.errors.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { CsrfService } from './csrf.service.js';
 import { SECURITY_MODULE_OPTIONS, type SecurityModuleOptions } from './security.module-definition.js';
@@ -38,6 +38,9 @@ export class RequestProtectionMiddleware implements NestMiddleware {
     }
     // Every state change needs the session: fail now rather than after more store calls time out.
     if (!req.session && req.sessionError) throw new StoreUnavailableError(req.sessionError);
+    if (req.repeatedFields?.length) {
+      throw new ValidationFailedError(req.repeatedFields.map((field) => ({ field, problems: [`${field} is repeated`] })));
+    }
     if (type === 'application/json' || bodyless) return next();
     if (!this.csrf.isValid(req)) {
       throw new ForbiddenRequestError('csrf_invalid', 'The form has expired; reload the page and try again');
@@ -46,11 +49,13 @@ export class RequestProtectionMiddleware implements NestMiddleware {
     next();
   }
 
-  /** A missing Origin is a non-browser client (or an old browser); `null` or another origin is not us. */
+  /**
+   * A missing Origin is a non-browser client (or an old browser); `null` or another origin is not us.
+   * Only APP_URL's origin counts: trusting the request's own Host would let a DNS-rebinding page post.
+   */
   protected isSameOrigin(req: Request): boolean {
     const origin = req.headers.origin;
-    if (origin === undefined) return true;
-    return origin === this.options.appOrigin || origin === `${req.protocol}://${req.get('host')}`;
+    return origin === undefined || origin === this.options.appOrigin;
   }
 
   protected hasBody(req: Request): boolean {

@@ -4,3 +4,4 @@ export type { SessionModuleOptions } from './session.module-definition.js';
 export { SessionMiddleware } from './session.middleware.js';
 export { SessionService } from './session.service.js';
 export type { SessionUser, PendingChallenge } from './session.types.js';
+export { RedisSessionStore, wasLoaded } from './redis-session.store.js';

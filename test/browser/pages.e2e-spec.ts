@@ -286,7 +286,10 @@ describe('browser, pages', { timeout: 60_000 }, () => {
     const context = await newContext(browser, server.url);
     const { page, problems } = await openPage(context);
     await page.goto('/auth');
-    // Start where a keyboard user starts: at the top of the document.
+    // Start where a keyboard user starts: at the top of the document. Wait for the email field's
+    // autofocus first, or it may land after the reset and steal the Tab.
+    await page.waitForFunction(() => document.activeElement?.id === 'email');
+    // A click on the page's top-left corner moves the focus navigation starting point there.
     await page.mouse.click(2, 2);
     await page.keyboard.press('Tab');
     const skip = await page.evaluate(() => ({
