@@ -1,9 +1,8 @@
 import request from 'supertest';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { testRedisUrl } from './support/redis.js';
+import { redisExists, sessionCookie, sessionId } from './support/session.js';
 
 /**
  * The password flow (the default AUTH_FIRST_FACTOR=password) end to end, as a JSON client:
@@ -40,30 +39,6 @@ async function signIn(t: TestApp, agent: Agent, email: string, password = PASSWO
   return verify;
 }
 
-/** `sid=<value>` from a response that set the session cookie. */
-function sessionCookie(res: request.Response): string {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const sid = cookies.find((c) => c.startsWith('sid='));
-  if (!sid) throw new Error(`No session cookie in ${JSON.stringify(cookies)}`);
-  return sid.split(';')[0];
-}
-
-/** The session id inside a `sid=s%3A<id>.<signature>` cookie. */
-function sessionId(cookie: string): string {
-  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
-  expect(value.startsWith('s:')).toBe(true);
-  return value.slice(2, value.lastIndexOf('.'));
-}
-
-async function redisExists(key: string): Promise<number> {
-  const redis = createClient({ url: testRedisUrl() });
-  await redis.connect();
-  try {
-    return await redis.exists(key);
-  } finally {
-    redis.destroy();
-  }
-}
 
 describe('password mode, sign-up open', () => {
   let t: TestApp;

@@ -1,0 +1,30 @@
+import { expect } from 'vitest';
+import { createClient } from 'redis';
+import type request from 'supertest';
+import { testRedisUrl } from './redis.js';
+
+/** `sid=<value>` from a response that set the session cookie. */
+export function sessionCookie(res: request.Response): string {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const sid = cookies.find((c) => c.startsWith('sid='));
+  if (!sid) throw new Error(`No session cookie in ${JSON.stringify(cookies)}`);
+  return sid.split(';')[0];
+}
+
+/** The session id inside a `sid=s%3A<id>.<signature>` cookie. */
+export function sessionId(cookie: string): string {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  expect(value.startsWith('s:')).toBe(true);
+  return value.slice(2, value.lastIndexOf('.'));
+}
+
+/** EXISTS on the test Redis (1 or 0). */
+export async function redisExists(key: string): Promise<number> {
+  const redis = createClient({ url: testRedisUrl() });
+  await redis.connect();
+  try {
+    return await redis.exists(key);
+  } finally {
+    redis.destroy();
+  }
+}
