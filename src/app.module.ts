@@ -27,12 +27,12 @@ const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject
  */
 @Module({})
 export class AppModule implements NestModule {
-  /** @param env the environment to read (default `process.env`); tests pass their own. */
-  static forRoot(env?: Record<string, string | undefined>): DynamicModule {
+  /** @param config the validated config (`loadConfig()`); tests build theirs from their own env. */
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig(env)] }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig(config)] }),
         RedisModule.forRootAsync(fromConfig((c) => ({ url: c.redisUrl }))),
         ViewModule.forRootAsync(
           fromConfig((c) => ({

@@ -5,7 +5,7 @@ import { json, type Request } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
-import { APP_CONFIG, type AppConfig, loadConfig } from './config/app.config.js';
+import { loadConfig } from './config/app.config.js';
 import { findDuplicateKeys } from './http/json-duplicates.js';
 import { DEFAULT_VIEWS_DIR } from './view/index.js';
 
@@ -13,13 +13,12 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 
 /** Everything `main.ts` does before `listen`, shared with the end-to-end tests. */
 export async function createApp(env?: Record<string, string | undefined>): Promise<NestExpressApplication> {
-  // Validate first so a bad environment stops with a clear message before anything starts.
-  const preview = loadConfig(env ?? process.env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
+  // Validated once, first: a bad environment stops with a ConfigError naming each variable.
+  const config = loadConfig(env);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: LEVELS.slice(0, LEVELS.indexOf(preview.logLevel) + 1),
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
   });
-  const config = app.get<AppConfig>(APP_CONFIG);
   for (const w of config.warnings) new Logger('Config').warn(w);
 
   app.set('trust proxy', config.trustProxy);

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
-import { APP_CONFIG, type AppConfig, ConfigError, loadConfig, loadDotEnv } from './config/app.config.js';
+import { APP_CONFIG, type AppConfig, ConfigError, loadDotEnv } from './config/app.config.js';
 
 async function bootstrap() {
+  loadDotEnv();
+  let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    loadDotEnv();
-    loadConfig();
+    app = await createApp();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -14,7 +15,6 @@ async function bootstrap() {
     }
     throw err;
   }
-  const app = await createApp();
   const config = app.get<AppConfig>(APP_CONFIG);
   await app.listen(config.port);
   new Logger('Bootstrap').log(`Listening on port ${config.port} (${config.appUrl}), first factor: ${config.firstFactor}`);

@@ -131,8 +131,8 @@ export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
-/** Namespaced config for `ConfigService.get('app')` / `@Inject(appConfig.KEY)`. */
-export const appConfig = (raw?: Record<string, string | undefined>) => registerAs('app', () => loadConfig(raw));
+/** The `app` namespace of `@nestjs/config` holding an already validated config (`@Inject(APP_CONFIG)`). */
+export const appConfig = (config: AppConfig) => registerAs('app', () => config);
 
 /** Injection key of the `app` namespace. */
 export const APP_CONFIG = 'CONFIGURATION(app)';
