@@ -4,6 +4,7 @@ import { AuthGuard } from './auth.guard.js';
 import { ConfigurableModuleClass } from './auth.module-definition.js';
 import { userStoreProvider } from './auth.providers.js';
 import { ChallengeService } from './challenge.service.js';
+import { CodeDeliveryService } from './code-delivery.service.js';
 import { PasswordService } from './password.service.js';
 import { RegisterController } from './register.controller.js';
 import { RegistrationOpenGuard } from './registration-open.guard.js';
@@ -19,7 +20,15 @@ import { VerifyController } from './verify.controller.js';
  */
 @Module({
   controllers: [SignInController, VerifyController, RegisterController, AccountController],
-  providers: [userStoreProvider, PasswordService, SignInService, ChallengeService, AuthGuard, RegistrationOpenGuard],
+  providers: [
+    userStoreProvider,
+    PasswordService,
+    CodeDeliveryService,
+    SignInService,
+    ChallengeService,
+    AuthGuard,
+    RegistrationOpenGuard,
+  ],
   exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService],
 })
 export class AuthModule extends ConfigurableModuleClass {}

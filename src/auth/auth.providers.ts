@@ -6,6 +6,7 @@ import { MemoryUserStore } from './users/memory-user.store.js';
 import { RedisUserStore } from './users/redis-user.store.js';
 import { UserStore } from './users/user-store.js';
 
+/** The {@link UserStore}: the option's class, else Redis when a client exists, else memory. */
 export const userStoreProvider: Provider = {
   provide: UserStore,
   useFactory: (o: AuthModuleOptions, redis: RedisClient | null, moduleRef: ModuleRef) => {

@@ -5,7 +5,7 @@ import { ChallengeExpiredError, OtpService, OtpThrottleService, type Challenge }
 import { SessionService, type PendingChallenge } from '../session/index.js';
 import { UnauthenticatedError } from './auth.errors.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
-import { DECOY, SignInService } from './sign-in.service.js';
+import { CodeDeliveryService, isDecoy } from './code-delivery.service.js';
 import { UserStore } from './users/user-store.js';
 
 /** What the code page shows about the pending challenge. */
@@ -29,7 +29,7 @@ export class ChallengeService {
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
     protected readonly sessions: SessionService,
-    protected readonly signIn: SignInService,
+    protected readonly delivery: CodeDeliveryService,
   ) {}
 
   /** The live pending challenge of this session, or null (and the session forgets a dead one). */
@@ -96,8 +96,8 @@ export class ChallengeService {
       throw new ChallengeExpiredError();
     }
     await this.throttle.reserveSend(p.identifier);
-    const { code } = await this.otp.reissue(challenge, challenge.meta?.[DECOY] !== undefined);
-    this.signIn.deliver(challenge, code, req);
+    const { code } = await this.otp.reissue(challenge, isDecoy(challenge));
+    this.delivery.deliver(challenge, code, req);
     p.sentAt = Date.now();
     await this.sessions.save(req);
     return { status: 'code_sent', resendAfter: this.throttle.resendAfterSeconds };

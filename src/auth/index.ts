@@ -10,3 +10,4 @@ export { PasswordService } from './password.service.js';
 export { SignInService, type CodeSent } from './sign-in.service.js';
 export { ChallengeService } from './challenge.service.js';
 export * from './auth.errors.js';
+export { CodeDeliveryService } from './code-delivery.service.js';

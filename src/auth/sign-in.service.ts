@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ValidationFailedError } from '../http/index.js';
-import { MailService } from '../mail/index.js';
-import { OtpService, OtpThrottleService, type Challenge, type StartChallenge } from '../otp/index.js';
+import { OtpService, OtpThrottleService, type StartChallenge } from '../otp/index.js';
 import { SessionService } from '../session/index.js';
-import { ViewRenderer } from '../view/index.js';
 import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { CodeDeliveryService, DECOY } from './code-delivery.service.js';
 import { PasswordService } from './password.service.js';
 import { UserStore } from './users/user-store.js';
 
@@ -17,9 +16,6 @@ export interface CodeSent {
   expiresAt: string;
   resendAfter: number;
 }
-
-/** Why a challenge is a decoy, kept in its meta: `closed` sends nothing, `exists` sends a notice. */
-export const DECOY = 'd';
 
 /**
  * Starts sign-in and sign-up challenges (POST /auth, POST /register). Every path costs the
@@ -33,9 +29,8 @@ export class SignInService {
     protected readonly passwords: PasswordService,
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
-    protected readonly mail: MailService,
+    protected readonly delivery: CodeDeliveryService,
     protected readonly sessions: SessionService,
-    protected readonly views: ViewRenderer,
   ) {}
 
   /**
@@ -92,27 +87,12 @@ export class SignInService {
       pending: { id: challenge.id, purpose: challenge.purpose, identifier: challenge.identifier, amr, sentAt: Date.now() },
       ...(returnTo ? { returnTo } : {}),
     });
-    this.deliver(challenge, code, req);
+    this.delivery.deliver(challenge, code, req);
     return {
       status: 'code_sent',
       next: '/verify',
       expiresAt: new Date(challenge.expiresAt).toISOString(),
       resendAfter: this.throttle.resendAfterSeconds,
     };
-  }
-
-  /** Mails a challenge's code in the reader's language, or for a decoy, what its kind calls for. */
-  deliver(challenge: Challenge, code: string, req: Request): void {
-    const decoy = challenge.meta?.[DECOY];
-    const locale = this.views.i18n.negotiate(req);
-    if (decoy === 'closed') return;
-    if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier, locale);
-    this.mail.sendCode({
-      to: challenge.identifier,
-      code,
-      purpose: challenge.purpose,
-      expiresAt: challenge.expiresAt,
-      locale,
-    });
   }
 }

@@ -79,6 +79,11 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       'APP_URL is https but TRUST_PROXY is not set: behind a TLS proxy no Secure cookie is ever sent, so nobody can sign in.',
     );
   }
+  if (vars.TRUST_PROXY === 'true') {
+    warnings.push(
+      'TRUST_PROXY=true trusts every X-Forwarded-For hop: a client can pick its own address and dodge the per-address budget. Prefer a hop count or subnets.',
+    );
+  }
   if (!vars.REDIS_URL) {
     warnings.push(
       'REDIS_URL is not set: sessions, codes and accounts live in this process and vanish on restart (development only).',

@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 
+/** Metadata key of {@link FormPage}. */
 export const FORM_PAGE = 'auth:form-page';
 
 /**

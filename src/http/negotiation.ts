@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
+/** Metadata key of {@link JsonOnly}. */
 export const JSON_ONLY = 'http:json-only';
 
 /**

@@ -6,6 +6,7 @@ import { OTP_MODULE_OPTIONS, type OtpModuleOptions, type ResolvedOtpOptions } fr
 import { OtpStore } from './otp-store.js';
 import { RedisOtpStore } from './redis-otp.store.js';
 
+/** Token of the {@link ResolvedOtpOptions} (defaults applied, validated). */
 export const RESOLVED_OTP_OPTIONS = Symbol('RESOLVED_OTP_OPTIONS');
 
 /** Applies defaults and rejects options that would make codes weak or unusable. */
@@ -47,6 +48,7 @@ export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
   };
 }
 
+/** The resolved options and the {@link OtpStore}: the option's class, else Redis when a client exists, else memory. */
 export const otpProviders: Provider[] = [
   { provide: RESOLVED_OTP_OPTIONS, useFactory: resolveOtpOptions, inject: [OTP_MODULE_OPTIONS] },
   {

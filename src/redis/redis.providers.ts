@@ -41,6 +41,7 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
   return client;
 }
 
+/** The shared client ({@link REDIS_CLIENT}), or null without a URL. */
 export const redisClientProvider: Provider = {
   provide: REDIS_CLIENT,
   useFactory: createRedisClient,

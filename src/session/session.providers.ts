@@ -13,9 +13,12 @@ export interface SessionPolicy {
   secure: boolean;
 }
 
+/** Token of the resolved {@link SessionPolicy}. */
 export const SESSION_POLICY = Symbol('SESSION_POLICY');
+/** Token of the express-session request handler that {@link SessionMiddleware} wraps. */
 export const SESSION_HANDLER = Symbol('SESSION_HANDLER');
 
+/** Applies the defaults and checks the secrets. @throws Error when a secret is shorter than 32 characters. */
 export function resolvePolicy(o: SessionModuleOptions): SessionPolicy {
   if (!o.secrets.length || o.secrets.some((s) => s.length < 32)) {
     throw new Error('SessionModule: every secret must be at least 32 characters');
@@ -51,6 +54,7 @@ function buildStore(o: SessionModuleOptions, p: SessionPolicy, redis: RedisClien
   });
 }
 
+/** The policy and the express-session handler, built from the module's options. */
 export const sessionProviders: Provider[] = [
   { provide: SESSION_POLICY, useFactory: resolvePolicy, inject: [SESSION_MODULE_OPTIONS] },
   {
