@@ -255,7 +255,20 @@ describe('forms, email mode', () => {
     expect(form.status).toBe(401);
     expect(form.text).toContain('The code is not correct');
     expect(form.text).toContain('4 attempts left');
+    // The page still says where the code went.
+    expect(form.text).toContain(escapeHtml(email));
     expect((await me(agent)).status).toBe(401);
+  });
+
+  it('a malformed code re-renders the code page with 400, still saying where the code went', async () => {
+    const email = uniqueEmail('malformed');
+    const agent = t.agent();
+    expect((await postForm(agent, '/auth', { _csrf: await pageToken(agent, '/auth'), email })).status).toBe(303);
+    const form = await postForm(agent, '/verify', { _csrf: await pageToken(agent, '/verify'), code: 'abc' });
+    expect(form.status).toBe(400);
+    expect(form.type).toBe('text/html');
+    expect(form.text).toContain(escapeHtml(email));
+    expect(form.text).toContain('name="code"');
   });
 });
 

@@ -12,6 +12,7 @@ import { SignInController } from './sign-in.controller.js';
 import { SignInService } from './sign-in.service.js';
 import { UserStore } from './users/user-store.js';
 import { VerifyController } from './verify.controller.js';
+import { VerifyPageInterceptor } from './verify-page.interceptor.js';
 
 /**
  * Sign-in with a password and an emailed code (or the code alone), its pages and routes, and
@@ -28,6 +29,7 @@ import { VerifyController } from './verify.controller.js';
     ChallengeService,
     AuthGuard,
     RegistrationOpenGuard,
+    VerifyPageInterceptor,
   ],
   exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService],
 })

@@ -2,6 +2,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import argon2 from 'argon2';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { ServerBusyError } from '../http/index.js';
 import { PasswordService } from './password.service.js';
 
 /** Cheap parameters keep the suite fast; the defaults are checked separately. */
@@ -90,4 +91,19 @@ describe('PasswordService', () => {
   it('returns false (not an error) for a malformed stored hash', async () => {
     expect(await service.verify('not-a-hash', 'whatever')).toBe(false);
   });
+});
+
+describe('PasswordService under a flood', () => {
+  it('refuses work past its queue with ServerBusyError instead of queueing without end (and never says "wrong password")', async () => {
+    const service = new PasswordService(CHEAP);
+    await service.onModuleInit();
+    const hash = await service.hash('correct horse');
+    const limits = service as unknown as { maxConcurrent: number; maxWaiting: number };
+    const total = limits.maxConcurrent + limits.maxWaiting + 5;
+    const results = await Promise.allSettled(Array.from({ length: total }, () => service.verify(hash, 'correct horse')));
+    const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof ServerBusyError).length;
+    const ok = results.filter((r) => r.status === 'fulfilled' && r.value === true).length;
+    expect(busy).toBeGreaterThan(0);
+    expect(ok + busy).toBe(total);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
+import { ServerBusyError } from '../http/index.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
 
 /**
@@ -15,6 +16,8 @@ export class PasswordService implements OnModuleInit {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   protected readonly maxConcurrent = Math.max(1, availableParallelism() - 1);
+  /** Hashes waiting beyond this are refused (503) rather than queued without end. */
+  protected readonly maxWaiting = 256;
 
   constructor(@Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions) {}
 
@@ -36,16 +39,15 @@ export class PasswordService implements OnModuleInit {
 
   /** True when `password` matches `hash`; with no hash, spends the same time and returns false. */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
-    try {
-      const ok = await this.limited(() => argon2.verify(hash ?? this.dummyHash, password));
-      return ok && hash !== undefined;
-    } catch {
-      return false;
-    }
+    const ok = await this.limited(() => argon2.verify(hash ?? this.dummyHash, password).catch(() => false));
+    return ok && hash !== undefined;
   }
 
   private async limited<T>(work: () => Promise<T>): Promise<T> {
-    while (this.running >= this.maxConcurrent) await new Promise<void>((r) => this.waiting.push(r));
+    while (this.running >= this.maxConcurrent) {
+      if (this.waiting.length >= this.maxWaiting) throw new ServerBusyError();
+      await new Promise<void>((r) => this.waiting.push(r));
+    }
     this.running += 1;
     try {
       return await work();

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, PageRenderer, reply, wantsJson } from '../http/index.js';
+import { FormPage, PageRenderer, reply } from '../http/index.js';
 import { ChallengeService } from './challenge.service.js';
 import { VerifyDto } from './dto/index.js';
+import { VerifyPageInterceptor } from './verify-page.interceptor.js';
 
 /** `GET /verify` (the code page), `POST /verify` (check the code), `POST /verify/resend`. */
 @Controller('verify')
@@ -21,31 +22,16 @@ export class VerifyController {
 
   @Post()
   @FormPage('pages/verify')
+  @UseInterceptors(VerifyPageInterceptor)
   async verify(@Body() body: VerifyDto, @Req() req: Request, @Res() res: Response) {
-    try {
-      const next = await this.challenges.verify(req, body.code);
-      reply(req, res, next, { status: 'authenticated', next });
-    } catch (err) {
-      await this.keepPageContext(req);
-      throw err;
-    }
+    const next = await this.challenges.verify(req, body.code);
+    reply(req, res, next, { status: 'authenticated', next });
   }
 
   @Post('resend')
   @FormPage('pages/verify')
+  @UseInterceptors(VerifyPageInterceptor)
   async resend(@Req() req: Request, @Res() res: Response) {
-    try {
-      reply(req, res, '/verify', await this.challenges.resend(req));
-    } catch (err) {
-      await this.keepPageContext(req);
-      throw err;
-    }
-  }
-
-  /** A form post that fails gets its page back: keep what the page shows about the challenge. */
-  protected async keepPageContext(req: Request & { pageContext?: Record<string, unknown> }) {
-    if (wantsJson(req) || !req.session) return;
-    const pending = await this.challenges.pending(req).catch(() => null);
-    req.pageContext = { pending };
+    reply(req, res, '/verify', await this.challenges.resend(req));
   }
 }

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../redis/index.js';
 import {
   ClientRateLimitedError,
   ForbiddenRequestError,
+  ServerBusyError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from './http.errors.js';
@@ -108,7 +109,7 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (err instanceof UnsupportedMediaTypeError) {
       return { status: 415, body: { error: 'unsupported_media_type', message: err.message } };
     }
-    if (err instanceof StoreUnavailableError) {
+    if (err instanceof StoreUnavailableError || err instanceof ServerBusyError) {
       return {
         status: 503,
         body: { error: 'unavailable', message: 'The service is briefly unavailable; try again shortly' },

@@ -35,6 +35,14 @@ export class UnsupportedMediaTypeError extends Error {
   }
 }
 
+/** The server has more of some costly work queued than it will take on (503, try again shortly). */
+export class ServerBusyError extends Error {
+  override name = 'ServerBusyError';
+  constructor() {
+    super('The service is busy; try again shortly');
+  }
+}
+
 /** Too many requests from one client address. */
 export class ClientRateLimitedError extends Error {
   override name = 'ClientRateLimitedError';
