@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import { type RedisProcess, startRedisServer } from './support/redis.js';
 
 const PASSWORD = 'correct horse battery';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,5 +149,92 @@ describe('repeated JSON fields', () => {
     expect(res.body.details).toEqual([{ field: 'email', problems: ['email is repeated'] }]);
     // Nothing was started: the address can ask for a code at once.
     expect((await t.agent().post('/auth').send({ email: b })).status).toBe(200);
+  });
+});
+
+describe('SESSION_SECRET rotation', () => {
+  const OLD = randomBytes(24).toString('base64url');
+  const NEW = randomBytes(24).toString('base64url');
+  let before: TestApp;
+  let after: TestApp;
+  beforeAll(async () => {
+    before = await createTestApp({ AUTH_FIRST_FACTOR: 'email', SESSION_SECRET: OLD });
+    after = await createTestApp({ AUTH_FIRST_FACTOR: 'email', SESSION_SECRET: `${NEW},${OLD}` });
+  });
+  afterAll(async () => {
+    await before.close();
+    await after.close();
+  });
+
+  it('keeps sessions signed with a secret listed after the first, and signs new ones with the first', async () => {
+    const email = uniqueEmail();
+    const agent = before.agent();
+    await agent.post('/auth').send({ email });
+    const verified = await agent.post('/verify').send({ code: await before.codeFor(email) });
+    expect(verified.status).toBe(200);
+    const oldCookie = verified.headers['set-cookie'] as unknown as string[];
+
+    const me = await after.agent().get('/me').set('Cookie', oldCookie).set('Accept', 'application/json');
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(email);
+
+    // A session the rotated server starts is signed with the new secret: the old-only server refuses it.
+    const other = uniqueEmail();
+    const fresh = after.agent();
+    await fresh.post('/auth').send({ email: other });
+    const signedNew = await fresh.post('/verify').send({ code: await after.codeFor(other) });
+    expect(signedNew.status).toBe(200);
+    const newCookie = signedNew.headers['set-cookie'] as unknown as string[];
+    expect((await after.agent().get('/me').set('Cookie', newCookie).set('Accept', 'application/json')).status).toBe(200);
+    expect((await before.agent().get('/me').set('Cookie', newCookie).set('Accept', 'application/json')).status).toBe(401);
+  });
+});
+
+describe('client addresses without TRUST_PROXY', () => {
+  // Its own Redis: exhausting 127.0.0.1's budget on the shared one would block every other suite.
+  let redis: RedisProcess;
+  let t: TestApp;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', RATE_LIMIT_PER_MINUTE: '2', REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await redis?.stop();
+  });
+
+  it('ignores X-Forwarded-For: a client cannot pick a fresh address to dodge the budget', async () => {
+    // Every request comes from 127.0.0.1, whatever the header says, so the budget of 2 is shared.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await t
+        .agent()
+        .post('/auth')
+        .set('X-Forwarded-For', `198.18.${i}.${1 + Math.floor(Math.random() * 250)}`)
+        .send({ email: uniqueEmail() });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
+
+describe('OTP_LENGTH', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', OTP_LENGTH: '8' });
+  });
+  afterAll(() => t.close());
+
+  it('mails codes of that length and takes only that length', async () => {
+    const email = uniqueEmail();
+    const agent = t.agent();
+    await agent.post('/auth').send({ email });
+    const mail = await t.mailTo(email);
+    const code = /\b(\d{8})\b/.exec(mail.text)?.[1];
+    expect(code).toMatch(/^\d{8}$/);
+    const short = await agent.post('/verify').send({ code: code!.slice(0, 6) });
+    expect(short.status).toBe(400);
+    expect(short.body.error).toBe('validation_failed');
+    expect((await agent.post('/verify').send({ code })).status).toBe(200);
   });
 });
