@@ -13,8 +13,13 @@
     }
   }
 
+  // Own keys only: a field named `constructor` must not find Object.prototype's.
+  function message(key) {
+    return Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : undefined;
+  }
+
   function t(key, params) {
-    var s = messages[key] || key;
+    var s = message(key) || key;
     Object.keys(params || {}).forEach(function (k) {
       s = s.split('{' + k + '}').join(String(params[k]));
     });
@@ -33,7 +38,7 @@
     var box = document.getElementById('form-error');
     if (!box) return;
     box.textContent = '';
-    var lines = [messages['error.' + body.error] || body.message || t('error.generic')];
+    var lines = [message('error.' + body.error) || body.message || t('error.generic')];
     if (typeof body.attemptsRemaining === 'number' && body.attemptsRemaining > 0) {
       lines.push(
         t(body.attemptsRemaining === 1 ? 'verify.attemptsLeft.one' : 'verify.attemptsLeft', {
@@ -43,14 +48,14 @@
     }
     if (typeof body.retryAfter === 'number') lines.push(t('error.retryIn', { seconds: body.retryAfter }));
     (body.details || []).forEach(function (d) {
-      lines.push(messages['error.field.' + d.field] || (d.problems || []).join(' '));
+      lines.push(message('error.field.' + d.field) || t('error.field.other', { field: d.field }));
     });
     // Mark the fields the answer names as invalid (and only those).
     Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (input) {
       input.removeAttribute('aria-invalid');
     });
     (body.details || []).forEach(function (d) {
-      var input = form.querySelector('[name="' + d.field + '"]');
+      var input = form.querySelector('[name="' + CSS.escape(d.field) + '"]');
       if (input) input.setAttribute('aria-invalid', 'true');
     });
     if (body.error === 'invalid_code') {
@@ -63,7 +68,7 @@
       box.appendChild(p);
     });
     box.hidden = false;
-    var field = body.details && body.details[0] && form.querySelector('[name="' + body.details[0].field + '"]');
+    var field = body.details && body.details[0] && form.querySelector('[name="' + CSS.escape(body.details[0].field) + '"]');
     (field || box).focus();
     if (body.error === 'challenge_expired') {
       var restart = document.getElementById('restart');
@@ -101,6 +106,7 @@
             var note = document.getElementById('resend-note');
             if (note) note.textContent = t('verify.resent');
             countdown(r.body.resendAfter);
+            watchDelivery();
             var code = document.getElementById('code');
             if (code) code.focus();
             return;
@@ -154,6 +160,35 @@
 
   var resend = document.getElementById('resend');
   if (resend && resend.hasAttribute('data-resend-after')) countdown(resend.getAttribute('data-resend-after'));
+
+  // Mail goes out after the answer: ask a few times whether it was refused, and say so.
+  var deliveryTimer;
+  function watchDelivery() {
+    var notice = document.getElementById('delivery-failed');
+    if (!notice || !window.fetch) return;
+    notice.hidden = true;
+    var delays = [2000, 4000, 8000, 16000, 30000];
+    clearTimeout(deliveryTimer);
+    function poll() {
+      if (!delays.length) return;
+      deliveryTimer = setTimeout(function () {
+        fetch('/verify/status', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+          .then(function (res) {
+            return res.ok ? res.json() : null;
+          })
+          .then(function (body) {
+            if (body && body.delivery === 'failed') notice.hidden = false;
+            else if (body) poll();
+          })
+          .catch(function () {
+            poll();
+          });
+      }, delays.shift());
+    }
+    poll();
+  }
+  var notice = document.getElementById('delivery-failed');
+  if (notice && notice.hidden) watchDelivery();
 
   var firstError = document.querySelector('#form-error:not([hidden])');
   if (firstError) firstError.focus();

@@ -1,5 +1,6 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule, type MailerOptions } from '@nestjs-modules/mailer';
@@ -33,6 +34,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig(config)] }),
+        EventEmitterModule.forRoot(),
         RedisModule.forRootAsync(fromConfig((c) => ({ url: c.redisUrl }))),
         ViewModule.forRootAsync(
           fromConfig((c) => ({

@@ -1,12 +1,11 @@
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, type Request } from 'express';
 import helmet from 'helmet';
 import { join } from 'node:path';
 import { AppModule } from './app.module.js';
 import { loadConfig } from './config/app.config.js';
-import { findDuplicateKeys } from './http/json-duplicates.js';
+import { formBodyParser, jsonBodyParser, utf8BodiesOnly } from './http/body.parsers.js';
 import { DEFAULT_VIEWS_DIR } from './view/index.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -49,19 +48,13 @@ export async function createApp(env?: Record<string, string | undefined>): Promi
   );
   // Static files come before the session middleware: they never touch Redis.
   app.useStaticAssets(join(DEFAULT_VIEWS_DIR, '..', 'public'), { prefix: '/assets/', maxAge: '1h', index: false });
-  // express.json directly: Nest's useBodyParser reserves `verify`, which notes repeated keys
-  // (JSON.parse would silently keep the last) so that validation refuses them.
+  // Our own readers: UTF-8 only, every name kept as sent (no prototype tricks), repeated names noted,
+  // so that validation sees exactly what the client sent.
   app.use(
-    json({
-      limit: '8kb',
-      strict: true,
-      verify: (req: Request, _res: unknown, buf: Buffer) => {
-        const repeated = findDuplicateKeys(buf.toString('utf8'));
-        if (repeated.length) req.repeatedFields = repeated;
-      },
-    }),
+    utf8BodiesOnly(),
+    jsonBodyParser({ limit: '8kb' }),
+    formBodyParser({ limit: '8kb', parameterLimit: 20 }),
   );
-  app.useBodyParser('urlencoded', { limit: '8kb', extended: false, parameterLimit: 20 });
   app.enableShutdownHooks();
   return app;
 }

@@ -12,6 +12,7 @@ import { SignInController } from './sign-in.controller.js';
 import { SignInService } from './sign-in.service.js';
 import { UserStore } from './users/user-store.js';
 import { VerifyController } from './verify.controller.js';
+import { UndeliveredCodeListener } from './undelivered-code.listener.js';
 import { VerifyPageInterceptor } from './verify-page.interceptor.js';
 
 /**
@@ -30,6 +31,7 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
     AuthGuard,
     RegistrationOpenGuard,
     VerifyPageInterceptor,
+    UndeliveredCodeListener,
   ],
   exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService],
 })

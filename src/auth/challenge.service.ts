@@ -18,6 +18,8 @@ export interface PendingView {
   codeLength: number;
   /** Seconds until this session may ask for another code (the identifier's own cooldown may be longer). */
   resendAfter: number;
+  /** `failed` when the mail of the latest code could not be delivered; `sent` otherwise. */
+  delivery: 'sent' | 'failed';
 }
 
 /** Completes and re-sends the session's pending challenge (POST /verify, POST /verify/resend). */
@@ -51,6 +53,7 @@ export class ChallengeService {
         0,
         Math.ceil(((s.pending.sentAt ?? 0) + this.throttle.resendAfterSeconds * 1000 - Date.now()) / 1000),
       ),
+      delivery: ch.undelivered ? 'failed' : 'sent',
     };
   }
 

@@ -4,5 +4,6 @@ import type { SessionUser } from '../session/index.js';
 
 /** The signed-in user of a route behind {@link AuthGuard}. */
 export const CurrentUser = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): SessionUser | undefined => ctx.switchToHttp().getRequest<Request>().session?.user,
+  (_: unknown, ctx: ExecutionContext): SessionUser | undefined =>
+    ctx.switchToHttp().getRequest<Request>().session?.user,
 );

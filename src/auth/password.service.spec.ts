@@ -19,7 +19,9 @@ function phc(hash: string): { id: string; params: Record<string, string>; parts:
   return { id: parts[1], params, parts: parts.length };
 }
 
-async function makeService(options: AuthModuleOptions): Promise<{ moduleRef: TestingModule; service: PasswordService }> {
+async function makeService(
+  options: AuthModuleOptions,
+): Promise<{ moduleRef: TestingModule; service: PasswordService }> {
   const moduleRef = await Test.createTestingModule({
     providers: [PasswordService, { provide: AUTH_MODULE_OPTIONS, useValue: options }],
   }).compile();
@@ -100,7 +102,9 @@ describe('PasswordService under a flood', () => {
     const hash = await service.hash('correct horse');
     const limits = service as unknown as { maxConcurrent: number; maxWaiting: number };
     const total = limits.maxConcurrent + limits.maxWaiting + 5;
-    const results = await Promise.allSettled(Array.from({ length: total }, () => service.verify(hash, 'correct horse')));
+    const results = await Promise.allSettled(
+      Array.from({ length: total }, () => service.verify(hash, 'correct horse')),
+    );
     const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof ServerBusyError).length;
     const ok = results.filter((r) => r.status === 'fulfilled' && r.value === true).length;
     expect(busy).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { isSignedIn } from './auth.guard.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
 import { SignInDto } from './dto/index.js';
 import { SignInService } from './sign-in.service.js';
@@ -16,8 +17,7 @@ export class SignInController {
 
   @Get()
   page(@Req() req: Request, @Res() res: Response) {
-    const user = req.session?.user;
-    if (user && user.aal >= (this.options.firstFactor === 'password' ? 2 : 1)) {
+    if (isSignedIn(req.session?.user, this.options)) {
       return res.redirect(303, req.session.returnTo ?? '/home');
     }
     this.pages.send(req, res, 'pages/sign-in', { title: 'Sign in' });

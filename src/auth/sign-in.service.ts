@@ -40,7 +40,8 @@ export class SignInService {
   async start(req: Request, email: string, password?: string): Promise<CodeSent> {
     this.sessions.require(req);
     if (this.options.firstFactor === 'password') {
-      if (password === undefined) throw new ValidationFailedError([{ field: 'password', problems: ['password is required'] }]);
+      if (password === undefined)
+        throw new ValidationFailedError([{ field: 'password', problems: ['password is required'] }]);
       await this.throttle.assertNotLocked(email);
       const user = await this.users.findByEmail(email);
       if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
@@ -52,7 +53,9 @@ export class SignInService {
     }
 
     if (password !== undefined) {
-      throw new ValidationFailedError([{ field: 'password', problems: ['password is not used: sign in with the emailed code'] }]);
+      throw new ValidationFailedError([
+        { field: 'password', problems: ['password is not used: sign in with the emailed code'] },
+      ]);
     }
     await this.throttle.reserveSendUnlessLocked(email);
     const user = await this.users.findByEmail(email);
@@ -74,7 +77,9 @@ export class SignInService {
     const passwordHash = await this.passwords.hash(password);
     const existing = await this.users.findByEmail(email);
     if (existing) {
-      return this.issue(req, { purpose: 'sign-up', identifier: email, decoy: true, meta: { [DECOY]: 'exists' } }, ['pwd']);
+      return this.issue(req, { purpose: 'sign-up', identifier: email, decoy: true, meta: { [DECOY]: 'exists' } }, [
+        'pwd',
+      ]);
     }
     return this.issue(req, { purpose: 'sign-up', identifier: email, meta: { ph: passwordHash } }, ['pwd']);
   }
@@ -84,7 +89,13 @@ export class SignInService {
     const { challenge, code } = await this.otp.start(input);
     const returnTo = req.session.returnTo;
     await this.sessions.rotate(req, {
-      pending: { id: challenge.id, purpose: challenge.purpose, identifier: challenge.identifier, amr, sentAt: Date.now() },
+      pending: {
+        id: challenge.id,
+        purpose: challenge.purpose,
+        identifier: challenge.identifier,
+        amr,
+        sentAt: Date.now(),
+      },
       ...(returnTo ? { returnTo } : {}),
     });
     this.delivery.deliver(challenge, code, req);

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { EmptyBody, FormPage, JsonOnly, PageRenderer, reply } from '../http/index.js';
+import { ChallengeExpiredError } from '../otp/index.js';
 import { ChallengeService } from './challenge.service.js';
 import { VerifyDto } from './dto/index.js';
 import { VerifyPageInterceptor } from './verify-page.interceptor.js';
 
-/** `GET /verify` (the code page), `POST /verify` (check the code), `POST /verify/resend`. */
+/** `GET /verify` (the code page), `GET /verify/status`, `POST /verify` (check the code), `POST /verify/resend`. */
 @Controller('verify')
 export class VerifyController {
   constructor(
@@ -20,6 +21,20 @@ export class VerifyController {
     this.pages.send(req, res, 'pages/verify', { title: 'Enter your code', pending });
   }
 
+  /**
+   * `GET /verify/status`: the pending challenge for the page script (it polls this to learn that a
+   * mail could not be delivered). `200 {status:"pending", expiresAt, attemptsRemaining, resendAfter,
+   * delivery:"sent"|"failed"}`; 410 `challenge_expired` when none is pending.
+   */
+  @Get('status')
+  @JsonOnly()
+  async status(@Req() req: Request) {
+    const pending = req.session ? await this.challenges.pending(req) : null;
+    if (!pending) throw new ChallengeExpiredError();
+    const { expiresAt, attemptsRemaining, resendAfter, delivery } = pending;
+    return { status: 'pending', expiresAt, attemptsRemaining, resendAfter, delivery };
+  }
+
   @Post()
   @FormPage('pages/verify')
   @UseInterceptors(VerifyPageInterceptor)
@@ -31,7 +46,7 @@ export class VerifyController {
   @Post('resend')
   @FormPage('pages/verify')
   @UseInterceptors(VerifyPageInterceptor)
-  async resend(@Req() req: Request, @Res() res: Response) {
+  async resend(@Body() _body: EmptyBody, @Req() req: Request, @Res() res: Response) {
     reply(req, res, '/verify', await this.challenges.resend(req));
   }
 }

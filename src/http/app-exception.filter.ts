@@ -1,16 +1,23 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { InvalidCredentialsError, RouteDisabledError, SignupClosedError, UnauthenticatedError } from '../auth/auth.errors.js';
+import {
+  InvalidCredentialsError,
+  RouteDisabledError,
+  SignupClosedError,
+  UnauthenticatedError,
+} from '../auth/auth.errors.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from '../otp/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import {
   ClientRateLimitedError,
   ForbiddenRequestError,
+  MalformedBodyError,
+  PayloadTooLargeError,
   ServerBusyError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from './http.errors.js';
-import { wantsJson } from './negotiation.js';
+import { isRead, wantsJson } from './negotiation.js';
 import { PageRenderer } from './page.renderer.js';
 
 /** An error as the contract shows it. */
@@ -33,7 +40,9 @@ export class AppExceptionFilter implements ExceptionFilter {
   constructor(protected readonly pages: PageRenderer) {}
 
   catch(err: unknown, host: ArgumentsHost) {
-    const req = host.switchToHttp().getRequest<Request & { formPage?: string; pageContext?: Record<string, unknown> }>();
+    const req = host
+      .switchToHttp()
+      .getRequest<Request & { formPage?: string; pageContext?: Record<string, unknown> }>();
     const res = host.switchToHttp().getResponse<Response>();
     const answer = this.map(err);
     if (answer.status >= 500) this.log(err, req, answer);
@@ -45,7 +54,7 @@ export class AppExceptionFilter implements ExceptionFilter {
       res.status(answer.status).json(answer.body);
       return;
     }
-    if (answer.redirect && req.method === 'GET') {
+    if (answer.redirect && isRead(req)) {
       res.redirect(303, answer.redirect);
       return;
     }
@@ -103,8 +112,12 @@ export class AppExceptionFilter implements ExceptionFilter {
         redirect: err.pending ? '/verify' : '/auth',
       };
     }
-    if (err instanceof SignupClosedError) return { status: 403, body: { error: 'signup_closed', message: err.message } };
+    if (err instanceof SignupClosedError)
+      return { status: 403, body: { error: 'signup_closed', message: err.message } };
     if (err instanceof RouteDisabledError) return { status: 404, body: { error: 'not_found', message: err.message } };
+    if (err instanceof PayloadTooLargeError)
+      return { status: 413, body: { error: 'payload_too_large', message: err.message } };
+    if (err instanceof MalformedBodyError) return { status: 400, body: { error: 'bad_request', message: err.message } };
     if (err instanceof ForbiddenRequestError) return { status: 403, body: { error: err.code, message: err.message } };
     if (err instanceof UnsupportedMediaTypeError) {
       return { status: 415, body: { error: 'unsupported_media_type', message: err.message } };
@@ -134,7 +147,10 @@ export class AppExceptionFilter implements ExceptionFilter {
       [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: ['unsupported_media_type', 'Send application/json or a form'],
       [HttpStatus.METHOD_NOT_ALLOWED]: ['method_not_allowed', 'That method is not allowed here'],
     };
-    const [error, message] = codes[status] ?? [status >= 500 ? 'internal_error' : 'request_failed', 'The request failed'];
+    const [error, message] = codes[status] ?? [
+      status >= 500 ? 'internal_error' : 'request_failed',
+      'The request failed',
+    ];
     return { status, body: { error, message } };
   }
 

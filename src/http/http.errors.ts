@@ -16,6 +16,22 @@ export class ValidationFailedError extends Error {
   }
 }
 
+/** A body that cannot be read: not valid UTF-8, or not well-formed JSON (400 `bad_request`). */
+export class MalformedBodyError extends Error {
+  override name = 'MalformedBodyError';
+  constructor(reason: string) {
+    super(`The request body could not be read: ${reason}`);
+  }
+}
+
+/** A body larger than the route takes (413 `payload_too_large`). */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+  constructor(message = 'The request body is too large') {
+    super(message);
+  }
+}
+
 /** Cross-site request, or a form without a valid `_csrf` token. */
 export class ForbiddenRequestError extends Error {
   override name = 'ForbiddenRequestError';
@@ -30,8 +46,8 @@ export class ForbiddenRequestError extends Error {
 /** A POST whose body is neither JSON nor a URL-encoded form. */
 export class UnsupportedMediaTypeError extends Error {
   override name = 'UnsupportedMediaTypeError';
-  constructor() {
-    super('Send application/json or application/x-www-form-urlencoded');
+  constructor(message = 'Send application/json or application/x-www-form-urlencoded') {
+    super(message);
   }
 }
 

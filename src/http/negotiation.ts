@@ -35,3 +35,8 @@ export function reply(req: Request, res: Response, redirect: string, json?: unkn
     res.status(200).json(json);
   }
 }
+
+/** True for GET and HEAD: a HEAD answers exactly as its GET would (RFC 9110 §9.3.2), redirects included. */
+export function isRead(req: Pick<Request, 'method'>): boolean {
+  return req.method === 'GET' || req.method === 'HEAD';
+}

@@ -1,7 +1,10 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage, ValidateIf, type ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from './http.errors.js';
 
-function flatten(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
+type Detail = { field: string; problems: string[] };
+
+function flatten(errors: ValidationError[], parent = ''): Detail[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
     const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
@@ -10,17 +13,69 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; probl
 }
 
 /**
- * Strict DTO validation: unknown fields are errors (`forbidNonWhitelisted`), values are
- * never converted implicitly, and failures become {@link ValidationFailedError}.
+ * A field that may be left out, but is validated whenever it is present: unlike `@IsOptional()`,
+ * which also skips every check for `null`, a `null` here fails the field's other rules (400).
  */
+export const OptionalField = (options?: ValidationOptions) =>
+  ValidateIf((_o: object, v: unknown) => v !== undefined, options);
+
+/**
+ * Strict DTO validation of request bodies:
+ * - the body must be a JSON object or a form (an array, `null` or a scalar is a 400);
+ * - every key of the body as it arrived must be a field of the DTO, whatever its name. The check
+ *   runs on the raw body, before class-transformer, which silently drops keys named like
+ *   `Object.prototype` members (`toString`, `constructor`, `__proto__`, ...);
+ * - values are never converted implicitly, and failures become {@link ValidationFailedError}.
+ * A DTO with no fields (e.g. `EmptyBody`) accepts only an empty body.
+ */
+@Injectable()
+export class StrictValidationPipe extends ValidationPipe {
+  private readonly fieldsOf = new WeakMap<object, Set<string>>();
+
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    if (metadata.type !== 'body' || !type || !this.toValidate(metadata)) return super.transform(value, metadata);
+    if (value === undefined) value = {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ValidationFailedError([{ field: 'body', problems: ['the body must be a JSON object or a form'] }]);
+    }
+    const fields = this.fields(type);
+    const unknown = Object.keys(value).filter((k) => !fields.has(k));
+    if (unknown.length) {
+      throw new ValidationFailedError(
+        unknown.map((field) => ({ field, problems: [`${field} is not a field of this request`] })),
+      );
+    }
+    // Nothing to validate (and class-validator refuses a class without rules): a fresh instance.
+    if (fields.size === 0) return new (type as new () => object)();
+    return super.transform(value, metadata);
+  }
+
+  /** The DTO's declared fields: every property that carries a class-validator rule. */
+  protected fields(type: object): Set<string> {
+    let fields = this.fieldsOf.get(type);
+    if (!fields) {
+      const rules = getMetadataStorage().getTargetValidationMetadatas(type as () => void, '', true, false);
+      fields = new Set(rules.map((r) => r.propertyName));
+      this.fieldsOf.set(type, fields);
+    }
+    return fields;
+  }
+}
+
+/** The app-wide validation pipe (see {@link StrictValidationPipe}). */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
-  });
+  return new StrictValidationPipe();
 }

@@ -6,3 +6,5 @@ export { MailDispatcher } from './mail.dispatcher.js';
 export { SmtpMailSender } from './smtp-mail.sender.js';
 export { OutboxMailSender, type OutboxEntry } from './outbox-mail.sender.js';
 export type { MailMessage } from './mail.types.js';
+export { MailDeliveryError, isPermanentFailure } from './mail.errors.js';
+export { MailEvents, type MailUndeliverableEvent } from './mail.events.js';

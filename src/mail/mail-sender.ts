@@ -6,7 +6,10 @@ import type { MailMessage } from './mail.types.js';
  * `MailModule.forRoot({ sender: MySesSender })` or `overrideProvider(MailSender)`.
  */
 export abstract class MailSender {
-  /** Delivers one message; rejects when the transport fails (the dispatcher retries). */
+  /**
+   * Delivers one message; rejects when the transport fails. Reject with a permanent
+   * `MailDeliveryError` for a refusal no retry can fix; anything else is retried.
+   */
   abstract send(message: MailMessage): Promise<void>;
   /** True when the transport can take mail now (readiness). */
   abstract isReady(): Promise<boolean>;

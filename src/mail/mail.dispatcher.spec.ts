@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MailDispatcher } from './mail.dispatcher.js';
+import { MailDeliveryError } from './mail.errors.js';
+import { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
 import { MailSender } from './mail-sender.js';
 import type { MailMessage } from './mail.types.js';
 
@@ -9,6 +12,8 @@ class FakeSender extends MailSender {
   readonly sent: MailMessage[] = [];
   attempts = 0;
   failures = 0;
+  /** The error each failure throws. */
+  failWith: () => Error = () => new Error('connect ECONNREFUSED 127.0.0.1:25');
   gate?: Promise<void>;
 
   async send(message: MailMessage): Promise<void> {
@@ -16,7 +21,7 @@ class FakeSender extends MailSender {
     if (this.gate) await this.gate;
     if (this.failures > 0) {
       this.failures--;
-      throw new Error('connect ECONNREFUSED 127.0.0.1:25');
+      throw this.failWith();
     }
     this.sent.push(message);
   }
@@ -45,13 +50,18 @@ describe('MailDispatcher', () => {
   let dispatcher: MailDispatcher;
   let warn: MockInstance;
   let error: MockInstance;
+  let events: EventEmitter2;
+  let undeliverable: MailUndeliverableEvent[];
 
   beforeEach(() => {
     vi.useFakeTimers();
     warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     sender = new FakeSender();
-    dispatcher = new MailDispatcher(sender);
+    events = new EventEmitter2();
+    undeliverable = [];
+    events.on(MailEvents.Undeliverable, (e: MailUndeliverableEvent) => undeliverable.push(e));
+    dispatcher = new MailDispatcher(sender, events);
   });
 
   afterEach(() => {
@@ -126,7 +136,7 @@ describe('MailDispatcher', () => {
     expect(error).toHaveBeenCalledTimes(1);
     const [line] = error.mock.calls[0] as [string];
     expect(line).toContain('someone@example.test');
-    expect(line).toContain('4 attempts');
+    expect(line).toContain('after 4 attempts');
     expect(line).toContain('ECONNREFUSED');
 
     const all = logged();
@@ -139,6 +149,42 @@ describe('MailDispatcher', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(sender.attempts).toBe(4);
     expect(sender.sent).toEqual([]);
+  });
+
+  it('never retries a permanent refusal (SMTP 5xx), and reports the mail undeliverable with its tag', async () => {
+    sender.failures = Number.POSITIVE_INFINITY;
+    sender.failWith = () => new MailDeliveryError('550 5.1.1 No such user', true);
+    dispatcher.dispatch({ ...message, tag: 'challenge:abc' });
+
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sender.attempts).toBe(1);
+    expect(dispatcher.inFlight).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(sender.attempts).toBe(1);
+    expect(warn).not.toHaveBeenCalled();
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(undeliverable).toEqual([{ to: message.to, tag: 'challenge:abc', permanent: true, attempts: 1 }]);
+    expect(logged()).not.toContain(CODE);
+  });
+
+  it('retries a temporary refusal (SMTP 4xx) and reports nothing when a retry gets through', async () => {
+    sender.failures = 1;
+    sender.failWith = () => new MailDeliveryError('451 4.3.0 Try again later', false);
+    dispatcher.dispatch({ ...message, tag: 'challenge:abc' });
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(sender.attempts).toBe(2);
+    expect(sender.sent).toHaveLength(1);
+    expect(undeliverable).toEqual([]);
+  });
+
+  it('reports a mail undeliverable after the last retry of temporary failures', async () => {
+    sender.failures = Number.POSITIVE_INFINITY;
+    dispatcher.dispatch({ ...message, tag: 'challenge:xyz' });
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(250 + 1000 + 4000);
+    expect(sender.attempts).toBe(4);
+    expect(undeliverable).toEqual([{ to: message.to, tag: 'challenge:xyz', permanent: false, attempts: 4 }]);
   });
 
   it('delivers each message on its own', async () => {

@@ -1,11 +1,16 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { isPermanentFailure } from './mail.errors.js';
+import { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
 import { MailSender } from './mail-sender.js';
 import type { MailMessage } from './mail.types.js';
 
 const RETRY_DELAYS_MS = [250, 1000, 4000];
 
 /**
- * Delivers mail after the HTTP answer has gone, retrying a few times.
+ * Delivers mail after the HTTP answer has gone. Temporary failures are retried three times
+ * (0.25 s, 1 s, 4 s); a permanent one (see {@link MailDeliveryError}) is not retried at all.
+ * A mail given up on emits {@link MailEvents.Undeliverable} with its tag.
  * In-process only: a mail still pending when the process dies is lost (a durable queue is the next step).
  * Failures are logged with the recipient and error, never the content.
  */
@@ -14,7 +19,10 @@ export class MailDispatcher implements OnApplicationShutdown {
   protected readonly logger = new Logger('MailDispatcher');
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(protected readonly sender: MailSender) {}
+  constructor(
+    protected readonly sender: MailSender,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
 
   /**
    * Queues a message and returns at once. Given a function, the message is built after the answer
@@ -32,10 +40,7 @@ export class MailDispatcher implements OnApplicationShutdown {
 
   /** Waits (at most `timeoutMs`) for pending deliveries, e.g. before shutdown or in tests. */
   async drain(timeoutMs = 5000): Promise<void> {
-    await Promise.race([
-      Promise.allSettled([...this.pending]),
-      new Promise((r) => setTimeout(r, timeoutMs).unref()),
-    ]);
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   async onApplicationShutdown() {
@@ -58,13 +63,26 @@ export class MailDispatcher implements OnApplicationShutdown {
         return;
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        if (attempt >= RETRY_DELAYS_MS.length) {
-          this.logger.error(`Giving up on a mail to ${message.to} after ${attempt + 1} attempts: ${reason}`);
+        const permanent = isPermanentFailure(err);
+        if (permanent || attempt >= RETRY_DELAYS_MS.length) {
+          const why = permanent ? 'refused for good' : `given up after ${attempt + 1} attempts`;
+          this.logger.error(`A mail to ${message.to} was ${why}: ${reason}`);
+          this.undeliverable({ to: message.to, tag: message.tag, permanent, attempts: attempt + 1 });
           return;
         }
         this.logger.warn(`Mail to ${message.to} failed (attempt ${attempt + 1}): ${reason}; retrying`);
         await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
       }
+    }
+  }
+
+  protected undeliverable(event: MailUndeliverableEvent): void {
+    try {
+      this.events?.emit(MailEvents.Undeliverable, event);
+    } catch (err) {
+      this.logger.error(
+        `A listener of ${MailEvents.Undeliverable} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 }

@@ -12,6 +12,8 @@ export interface CodeMail {
   expiresAt: number;
   /** Language of the mail (from the request that asked for it); default the default locale. */
   locale?: string;
+  /** Reported back if the mail cannot be delivered (see `MailMessage.tag`). */
+  tag?: string;
 }
 
 /**
@@ -28,12 +30,12 @@ export class MailService {
 
   /** Queues the one-time code mail. */
   sendCode(mail: CodeMail): void {
-    this.send('code', mail.to, this.codeContext(mail), mail.locale);
+    this.send('code', mail.to, this.codeContext(mail), mail.locale, mail.tag);
   }
 
   /** Queues the notice sent when someone tries to register an address that already has an account. */
-  sendAccountExists(to: string, locale?: string): void {
-    this.send('account-exists', to, {}, locale);
+  sendAccountExists(to: string, locale?: string, tag?: string): void {
+    this.send('account-exists', to, {}, locale, tag);
   }
 
   /** Renders a mail without sending it (previews and tests). */
@@ -56,7 +58,7 @@ export class MailService {
   }
 
   /** The template data of the code mail. */
-  codeContext(mail: Omit<CodeMail, 'to' | 'locale'>): Record<string, unknown> {
+  codeContext(mail: Omit<CodeMail, 'to' | 'locale' | 'tag'>): Record<string, unknown> {
     return {
       code: mail.code,
       purpose: mail.purpose,
@@ -67,7 +69,7 @@ export class MailService {
   }
 
   /** Renders `views/emails/<template>.{subject,html,text}.hbs` and queues the result. */
-  send(template: string, to: string, context: Record<string, unknown>, locale?: string): void {
-    this.dispatcher.dispatch(() => this.render(template, to, context, locale));
+  send(template: string, to: string, context: Record<string, unknown>, locale?: string, tag?: string): void {
+    this.dispatcher.dispatch(() => ({ ...this.render(template, to, context, locale), ...(tag ? { tag } : {}) }));
   }
 }

@@ -4,4 +4,9 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /**
+   * An opaque reference reported back in the `mail.undeliverable` event (e.g. `challenge:<id>`);
+   * never sent to the recipient, never logged.
+   */
+  tag?: string;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MailerService } from '@nestjs-modules/mailer';
+import { MailDeliveryError } from './mail.errors.js';
 import { MailSender } from './mail-sender.js';
 import type { MailMessage } from './mail.types.js';
 
@@ -12,8 +13,16 @@ export class SmtpMailSender extends MailSender {
     super();
   }
 
+  /** @throws MailDeliveryError, permanent for an SMTP 5xx reply, temporary otherwise. */
   async send(message: MailMessage): Promise<void> {
-    await this.mailer.sendMail({ to: message.to, subject: message.subject, text: message.text, html: message.html });
+    try {
+      await this.mailer.sendMail({ to: message.to, subject: message.subject, text: message.text, html: message.html });
+    } catch (err) {
+      // nodemailer puts the server's reply code on the error (a refused RCPT is EENVELOPE + 550).
+      const code = (err as { responseCode?: unknown }).responseCode;
+      const permanent = typeof code === 'number' && code >= 500 && code < 600;
+      throw new MailDeliveryError(err instanceof Error ? err.message : String(err), permanent, { cause: err });
+    }
   }
 
   /** Verifies the transport at most every 15 s, so frequent probes do not hammer the SMTP server. */

@@ -50,7 +50,13 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
     const ch = this.live(id, now);
     if (!ch) return false;
     ch.digest = digest;
+    delete ch.undelivered;
     return true;
+  }
+
+  async markUndelivered(id: string, now: number): Promise<void> {
+    const ch = this.live(id, now);
+    if (ch) ch.undelivered = true;
   }
 
   async delete(id: string): Promise<void> {

@@ -159,9 +159,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         const ch = challenge({ expiresAt: Date.now() + 60_000 });
         await store.create(ch);
         for (let i = 0; i < STRICT.threshold; i++) {
-          expect((await store.consume(ch.id, ch.identifier, 'wrong', STRICT, ch.expiresAt + 1)).status).toBe(
-            'expired',
-          );
+          expect((await store.consume(ch.id, ch.identifier, 'wrong', STRICT, ch.expiresAt + 1)).status).toBe('expired');
         }
         expect(await store.lockedFor(ch.identifier, Date.now())).toBe(0);
       });
@@ -383,7 +381,10 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         const policy: SendPolicy = { cooldownMs: 10_000, caps: [] };
         const t0 = Date.now();
         expect(await store.reserveSendUnlessLocked(identifier, policy, t0)).toEqual({ lockedMs: 0, waitMs: 0 });
-        expect(await store.reserveSendUnlessLocked(identifier, policy, t0 + 4_000)).toEqual({ lockedMs: 0, waitMs: 6_000 });
+        expect(await store.reserveSendUnlessLocked(identifier, policy, t0 + 4_000)).toEqual({
+          lockedMs: 0,
+          waitMs: 6_000,
+        });
       });
 
       it('answers the lock first and spends nothing from the budget while locked', async () => {
@@ -436,6 +437,35 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         await sleep(60);
         expect(await store.replaceDigest(gone.id, 'd', Date.now())).toBe(false);
         expect(await store.get(gone.id)).toBeNull();
+      });
+    });
+
+    describe('markUndelivered', () => {
+      it('marks a live challenge, and a replaced code clears the mark', async () => {
+        const ch = challenge();
+        await store.create(ch);
+        expect((await store.get(ch.id))?.undelivered).toBeFalsy();
+        await store.markUndelivered(ch.id, Date.now());
+        expect((await store.get(ch.id))?.undelivered).toBe(true);
+        // Attempts and deadline are untouched.
+        expect((await store.get(ch.id))?.attemptsRemaining).toBe(ch.attemptsRemaining);
+        expect(await store.replaceDigest(ch.id, 'new-digest', Date.now())).toBe(true);
+        expect((await store.get(ch.id))?.undelivered).toBeFalsy();
+      });
+
+      it('never brings back a consumed, deleted or unknown challenge', async () => {
+        const used = challenge();
+        await store.create(used);
+        expect((await store.consume(used.id, used.identifier, used.digest, NO_LOCK, Date.now())).status).toBe('ok');
+        await store.markUndelivered(used.id, Date.now());
+        expect(await store.get(used.id)).toBeNull();
+        const gone = challenge();
+        await store.create(gone);
+        await store.delete(gone.id);
+        await store.markUndelivered(gone.id, Date.now());
+        expect(await store.get(gone.id)).toBeNull();
+        await store.markUndelivered(`missing-${uid()}`, Date.now());
+        expect(await store.get(`missing-${uid()}`)).toBeNull();
       });
     });
   });

@@ -25,8 +25,13 @@ export abstract class OtpStore {
     policy: FailurePolicy,
     now: number,
   ): Promise<ConsumeResult>;
-  /** Replaces the code of a live challenge, keeping its attempts and deadline; false if gone. */
+  /**
+   * Replaces the code of a live challenge, keeping its attempts and deadline, and clears its
+   * `undelivered` mark (a new mail goes out); false if gone.
+   */
   abstract replaceDigest(id: string, digest: string, now: number): Promise<boolean>;
+  /** Marks a live challenge `undelivered` (its latest mail could not be delivered); a no-op if gone. */
+  abstract markUndelivered(id: string, now: number): Promise<void>;
   abstract delete(id: string): Promise<void>;
   /** Milliseconds left on the identifier's lock, 0 when it is not locked. */
   abstract lockedFor(identifier: string, now: number): Promise<number>;

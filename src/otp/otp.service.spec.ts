@@ -89,7 +89,10 @@ describe('OtpService', () => {
       const short = await makeService({ length: 4 });
       try {
         const codes = await Promise.all(
-          Array.from({ length: 300 }, async () => (await short.service.start({ purpose: 'sign-in', identifier: 'z' })).code),
+          Array.from(
+            { length: 300 },
+            async () => (await short.service.start({ purpose: 'sign-in', identifier: 'z' })).code,
+          ),
         );
         for (const code of codes) expect(code).toMatch(/^\d{4}$/);
         // With 300 uniform codes, P(no leading zero) = 0.9^300, about 2e-14.
@@ -194,13 +197,13 @@ describe('OtpService', () => {
       try {
         const a = await locking.service.start({ purpose: 'sign-in', identifier: 'lock@example.test' });
         const b = await locking.service.start({ purpose: 'sign-in', identifier: 'lock@example.test' });
-        await expect(locking.service.verify(a.challenge.id, 'lock@example.test', 'sign-in', wrong(a.code))).rejects.toBeInstanceOf(
-          InvalidCodeError,
-        );
+        await expect(
+          locking.service.verify(a.challenge.id, 'lock@example.test', 'sign-in', wrong(a.code)),
+        ).rejects.toBeInstanceOf(InvalidCodeError);
         // The threshold-th wrong answer is still a plain wrong answer.
-        await expect(locking.service.verify(b.challenge.id, 'lock@example.test', 'sign-in', wrong(b.code))).rejects.toBeInstanceOf(
-          InvalidCodeError,
-        );
+        await expect(
+          locking.service.verify(b.challenge.id, 'lock@example.test', 'sign-in', wrong(b.code)),
+        ).rejects.toBeInstanceOf(InvalidCodeError);
         const err = await rejection(locking.service.verify(a.challenge.id, 'lock@example.test', 'sign-in', a.code));
         expect(err).toBeInstanceOf(IdentifierLockedError);
         expect((err as IdentifierLockedError).retryAfterSeconds).toBe(5);
@@ -250,9 +253,9 @@ describe('OtpService', () => {
       const decoy = await service.start({ purpose: 'sign-in', identifier: 'ghost2@example.test', decoy: true });
       const next = await service.reissue(decoy.challenge, true);
       expect(next.code).toMatch(/^\d{8}$/);
-      expect(await rejection(service.verify(decoy.challenge.id, 'ghost2@example.test', 'sign-in', next.code))).toBeInstanceOf(
-        InvalidCodeError,
-      );
+      expect(
+        await rejection(service.verify(decoy.challenge.id, 'ghost2@example.test', 'sign-in', next.code)),
+      ).toBeInstanceOf(InvalidCodeError);
     });
   });
 });

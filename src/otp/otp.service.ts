@@ -90,6 +90,11 @@ export class OtpService {
     return this.store.get(id);
   }
 
+  /** Records that the latest code of a live challenge could not be delivered (shown on the code page). */
+  markUndelivered(id: string): Promise<void> {
+    return this.store.markUndelivered(id, Date.now());
+  }
+
   /** Ends a challenge early (e.g. the user signed out or started over). */
   cancel(id: string): Promise<void> {
     return this.store.delete(id);

@@ -15,6 +15,8 @@ export interface Challenge {
   attemptsRemaining: number;
   /** Small string data the flow carries to completion (e.g. a pending account's password hash). */
   meta?: Record<string, string>;
+  /** True when the mail of the latest code could not be delivered (set by the mailer, cleared by a resend). */
+  undelivered?: boolean;
 }
 
 /** A challenge as stored: with the keyed digest of its current code, never the code. */

@@ -43,6 +43,15 @@ const REPLACE = new RedisScript(`
 local x = redis.call('HGET', KEYS[1], 'x')
 if not x or tonumber(x) <= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1])
+redis.call('HDEL', KEYS[1], 'u')
+return 1
+`);
+
+// KEYS: challenge. ARGV: now. Marks only a live challenge (never recreates a consumed one).
+const MARK_UNDELIVERED = new RedisScript(`
+local x = redis.call('HGET', KEYS[1], 'x')
+if not x or tonumber(x) <= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'u', '1')
 return 1
 `);
 
@@ -95,7 +104,8 @@ export interface RedisOtpStoreOptions {
 
 /**
  * {@link OtpStore} on Redis. Each decision is one Lua script, so it is atomic and one round trip.
- * Keys: `otp:c:<id>` (hash: d digest, a attempts, x deadline, p purpose, i identifier, f factor, m meta),
+ * Keys: `otp:c:<id>` (hash: d digest, a attempts, x deadline, p purpose, i identifier, f factor, m meta,
+ * u undelivered),
  * `otp:f:<identifier>` failures, `otp:l:<identifier>` lock, `otp:s:<identifier>` send times. All expire.
  */
 @Injectable()
@@ -125,9 +135,12 @@ export class RedisOtpStore extends OtpStore {
   }
 
   async get(id: string): Promise<Challenge | null> {
-    const [a, x, p, i, f, m] = await redisCall(() => this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm']));
+    const [a, x, p, i, f, m, u] = await redisCall(() =>
+      this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm', 'u']),
+    );
     if (!x || Number(x) <= Date.now()) return null;
-    return this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '' });
+    const challenge = this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '' });
+    return u ? { ...challenge, undelivered: true } : challenge;
   }
 
   async consume(id: string, identifier: string, digest: string, policy: FailurePolicy, now: number) {
@@ -150,7 +163,11 @@ export class RedisOtpStore extends OtpStore {
           }),
         } satisfies ConsumeResult;
       case 'invalid':
-        return { status: 'invalid', attemptsRemaining: Math.max(0, Number(r[1])), lockMs: Number(r[2]) } satisfies ConsumeResult;
+        return {
+          status: 'invalid',
+          attemptsRemaining: Math.max(0, Number(r[1])),
+          lockMs: Number(r[2]),
+        } satisfies ConsumeResult;
       case 'locked':
         return { status: 'locked', retryAfterMs: Number(r[1]) } satisfies ConsumeResult;
       default:
@@ -160,6 +177,10 @@ export class RedisOtpStore extends OtpStore {
 
   async replaceDigest(id: string, digest: string, now: number): Promise<boolean> {
     return Number(await this.eval(REPLACE, [this.key('c', id)], [digest, now])) === 1;
+  }
+
+  async markUndelivered(id: string, now: number): Promise<void> {
+    await this.eval(MARK_UNDELIVERED, [this.key('c', id)], [now]);
   }
 
   async delete(id: string): Promise<void> {
@@ -189,7 +210,6 @@ export class RedisOtpStore extends OtpStore {
     const member = `${now}-${Math.random().toString(36).slice(2, 8)}`;
     return [now, policy.cooldownMs, member, maxWindow, ...policy.caps.flatMap((c) => [c.windowMs, c.max])];
   }
-
 
   override async reserveSendUnlessLocked(identifier: string, policy: SendPolicy, now: number) {
     const [lockedMs, waitMs] = (await this.eval(

@@ -2,6 +2,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { ClientRateLimitedError } from '../http/http.errors.js';
+import { isRead } from '../http/negotiation.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { RedisSessionStore, wasLoaded } from '../session/index.js';
 
@@ -26,7 +27,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     try {
       return await super.canActivate(context);
     } catch (err) {
-      if (err instanceof StoreUnavailableError && context.switchToHttp().getRequest<Request>().method === 'GET') {
+      if (err instanceof StoreUnavailableError && isRead(context.switchToHttp().getRequest<Request>())) {
         return true;
       }
       throw err;

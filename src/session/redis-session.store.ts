@@ -1,6 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { type RedisClient, withDeadline } from '../redis/index.js';
+import { isSessionRecord } from './session-record.js';
 
 /** Marks a record read from Redis (never stored): its later writes must not recreate it. */
 const LOADED = '__loaded';
@@ -32,7 +33,12 @@ export class RedisSessionStore extends RedisStore {
       disableTouch: true,
       serializer: {
         stringify: (s: SessionData) => JSON.stringify({ ...s, cookie: undefined, [LOADED]: undefined }),
-        parse: (raw: string) => ({ cookie: {}, ...(JSON.parse(raw) as object), [LOADED]: true }) as unknown as SessionData,
+        parse: (raw: string) => {
+          const record: unknown = JSON.parse(raw);
+          if (!isSessionRecord(record)) throw new Error('not a session record');
+          // Any stored cookie copy is ignored: the cookie settings are global.
+          return { ...(record as object), cookie: {}, [LOADED]: true } as unknown as SessionData;
+        },
       },
     });
   }
@@ -49,15 +55,33 @@ export class RedisSessionStore extends RedisStore {
     return settle(withDeadline(super.destroy(sid)), cb);
   }
 
-  /** An unreadable record is no session (a new one replaces it), never an outage. */
+  /**
+   * A record that cannot be used (not JSON, not a record of ours, a key of another Redis type) is
+   * no session, never an outage: it is deleted, and a new session with a new id replaces it.
+   */
   protected async read(sid: string): Promise<SessionData | null> {
-    const raw = await (this.client as RedisClient).get(this.prefix + sid);
-    if (!raw) return null;
+    const key = this.prefix + sid;
+    const client = this.client as RedisClient;
+    let raw: string | null;
     try {
-      return (await this.serializer.parse(raw)) ?? null;
-    } catch {
+      raw = await client.get(key);
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
+      await this.discard(key);
       return null;
     }
+    if (raw === null) return null;
+    try {
+      return await this.serializer.parse(raw);
+    } catch {
+      await this.discard(key);
+      return null;
+    }
+  }
+
+  /** Best effort: a failure to delete a broken record leaves it to expire. */
+  protected async discard(key: string): Promise<void> {
+    await (this.client as RedisClient).del(key).catch(() => undefined);
   }
 
   protected async write(sid: string, sess: SessionData): Promise<void> {
@@ -69,7 +93,12 @@ export class RedisSessionStore extends RedisStore {
     const existing = marked[LOADED] === true;
     const client = this.client as RedisClient;
     await client.set(key, value, { expiration: { type: 'EX', value: ttl }, ...(existing ? { condition: 'XX' } : {}) });
-    Object.defineProperty(sess, WRITTEN, { value: `${sid}|${value}`, configurable: true, enumerable: false, writable: true });
+    Object.defineProperty(sess, WRITTEN, {
+      value: `${sid}|${value}`,
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    });
   }
 }
 

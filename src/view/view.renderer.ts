@@ -77,6 +77,13 @@ export class ViewRenderer {
       const key = `error.${error?.error ?? 'generic'}`;
       return i18n().has(localeOf(options), key) ? i18n().t(localeOf(options), key) : (error?.message ?? '');
     });
+    // A field's problem in the reader's language; a field the page does not know (an unknown or
+    // forged one) gets a generic sentence naming it, never a raw message key.
+    this.hbs.registerHelper('fieldError', (field: unknown, options: Handlebars.HelperOptions) => {
+      const locale = localeOf(options);
+      const key = `error.field.${String(field)}`;
+      return i18n().has(locale, key) ? i18n().t(locale, key) : i18n().t(locale, 'error.field.other', { field: String(field) });
+    });
     this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) => i18n().time(localeOf(options), epochMs));
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

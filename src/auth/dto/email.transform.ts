@@ -1,7 +1,16 @@
 import { domainToASCII } from 'node:url';
 import { Transform } from 'class-transformer';
 import { applyDecorators } from '@nestjs/common';
-import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
+
+/**
+ * A "valid email address" of the WHATWG HTML standard (§4.10.5.1.5, what a browser's
+ * `type=email` field accepts): an ASCII local part without quotes, and a domain of LDH labels
+ * (an internationalised domain is checked in its punycode form). The local part is also held to
+ * 64 octets (RFC 5321 §4.5.3.1.1), which mail servers enforce with a permanent refusal.
+ */
+export const WHATWG_EMAIL =
+  /^(?=[^@]{1,64}@)[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /**
  * One spelling per mailbox, so limits and accounts cannot be split: trimmed, Unicode NFC, lower case,
@@ -16,8 +25,9 @@ export function normalizeEmail(raw: string): string {
 }
 
 /**
- * An email field: trimmed and lower-cased, at most 254 characters, and refused when it holds
- * CR or LF anywhere (header injection), which trimming must not hide.
+ * An email field: normalised (see {@link normalizeEmail}), at most 254 characters, a WHATWG valid
+ * email address ({@link WHATWG_EMAIL}), and refused when it holds CR or LF anywhere (header
+ * injection), which trimming must not hide.
  */
 export const EmailField = () =>
   applyDecorators(
@@ -27,5 +37,5 @@ export const EmailField = () =>
     IsString({ message: 'email must be a single string' }),
     Matches(/^[^\r\n]*$/, { message: 'email must not contain line breaks' }),
     MaxLength(254),
-    IsEmail({}, { message: 'email must be an email address' }),
+    Matches(WHATWG_EMAIL, { message: 'email must be an email address' }),
   );

@@ -1,4 +1,5 @@
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
+import { OptionalField } from '../../http/index.js';
 import { EmailField } from './email.transform.js';
 
 /** `POST /auth`: `{ email }` in email mode, `{ email, password }` in password mode. */
@@ -6,7 +7,7 @@ export class SignInDto {
   @EmailField()
   email: string;
 
-  @IsOptional()
+  @OptionalField()
   @IsString({ message: 'password must be a single string' })
   @Length(8, 256, { message: 'password must be 8 to 256 characters' })
   password?: string;
