@@ -40,10 +40,19 @@ export function extractCode(text: string, length = 6): string | undefined {
  * A real SMTP server on 127.0.0.1 (free port, no TLS, any AUTH accepted) that parses and keeps
  * every message. Note: smtp-server always waits ~100 ms before its 220 greeting (hardcoded
  * early-talker check, no option for it); reverse DNS is disabled so nothing else delays it.
+ *
+ * Every recipient is accepted unless a test scripts its RCPT TO replies with {@link refuse};
+ * RCPT TO attempts are counted per recipient ({@link rcptAttempts}, {@link rcptTimes}). smtp-server
+ * turns a punycode domain back to Unicode (`xn--bcher-kva.example` is seen as `bücher.example`), so
+ * name recipients of internationalised domains in their Unicode form.
  */
 export class TestSmtpServer {
   readonly mails: ReceivedMail[] = [];
   private readonly server: SMTPServer;
+  /** Scripted RCPT TO reply codes per recipient (lowercased), consumed one per attempt. */
+  private readonly scripted = new Map<string, number[]>();
+  /** ms epoch of each RCPT TO per recipient (lowercased), refused or accepted. */
+  private readonly rcptLog = new Map<string, number[]>();
   /** Recipients for which waitForMail already returned a given mail. */
   private readonly returned = new WeakMap<ReceivedMail, Set<string>>();
   private waiters: Waiter[] = [];
@@ -58,6 +67,16 @@ export class TestSmtpServer {
       logger: false,
       closeTimeout: 500,
       onAuth: (a, _session, cb) => cb(null, { user: a.username ?? 'anonymous' }),
+      onRcptTo: (address, _session, cb) => {
+        const rcpt = address.address.toLowerCase();
+        this.rcptLog.set(rcpt, [...(this.rcptLog.get(rcpt) ?? []), Date.now()]);
+        const code = this.scripted.get(rcpt)?.shift();
+        if (code === undefined || code < 400) return cb();
+        const kind = code >= 500 ? 'permanently' : 'temporarily';
+        cb(
+          Object.assign(new Error(`Mailbox <${rcpt}> ${kind} refused (scripted by the test)`), { responseCode: code }),
+        );
+      },
       onData: (stream, session, cb) => {
         const receivedAt = Date.now();
         simpleParser(stream)
@@ -128,6 +147,28 @@ export class TestSmtpServer {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Scripts the replies to the next RCPT TO commands for `address` (case-insensitive): each attempt
+   * takes the next code of `codes` (appended to any codes still scripted). A code >= 400 is an error
+   * reply with that code (e.g. 550 mailbox unavailable, 451 try again later); a lower code, or an
+   * exhausted script, accepts the recipient. Example: `refuse(email, [451, 250])` refuses the first
+   * attempt temporarily and accepts the second.
+   */
+  refuse(address: string, codes: number[]): void {
+    const rcpt = address.toLowerCase();
+    this.scripted.set(rcpt, [...(this.scripted.get(rcpt) ?? []), ...codes]);
+  }
+
+  /** How many RCPT TO commands named `address` (case-insensitive) so far, refused or accepted. */
+  rcptAttempts(address: string): number {
+    return this.rcptTimes(address).length;
+  }
+
+  /** ms epoch of each RCPT TO naming `address` (case-insensitive), oldest first. */
+  rcptTimes(address: string): number[] {
+    return [...(this.rcptLog.get(address.toLowerCase()) ?? [])];
   }
 
   /** Forgets all received mails (pending waitForMail calls keep waiting). */
