@@ -1,0 +1,12 @@
+export { Clock, SystemClock } from './clock.js';
+export { TotpService } from './totp.service.js';
+export { TotpStore } from './totp-store.js';
+export { RedisTotpStore, type RedisTotpStoreOptions } from './redis-totp.store.js';
+export { MemoryTotpStore } from './memory-totp.store.js';
+export {
+  TOTP_DIGITS,
+  TOTP_ENROLMENT_TTL_SECONDS,
+  TOTP_PERIOD_SECONDS,
+  TOTP_WINDOW,
+  type TotpCredential,
+} from './totp.types.js';
