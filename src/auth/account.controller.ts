@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { EmptyBody, JsonOnly, PageRenderer, reply } from '../http/index.js';
+import { EmptyBody, JsonOnly, reply } from '../http/index.js';
+import { PageRenderer } from '../view/index.js';
 import { SessionService, type SessionUser } from '../session/index.js';
 import { AuthGuard, isSignedIn } from './auth.guard.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';

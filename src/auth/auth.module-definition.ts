@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
 import type { UserStore } from './users/user-store.js';
 
 /** Options of {@link AuthModule}. */
@@ -15,5 +15,16 @@ export interface AuthModuleOptions {
   userKeyPrefix?: string;
 }
 
+/**
+ * `AuthModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Auth`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: AUTH_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<AuthModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<AuthModuleOptions>({ moduleName: 'Auth' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link AuthModuleOptions}), e.g. in a host app's own guard. */
+export const InjectAuthOptions = () => Inject(AUTH_MODULE_OPTIONS);

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountController } from './account.controller.js';
 import { AuthGuard } from './auth.guard.js';
-import { ConfigurableModuleClass } from './auth.module-definition.js';
+import { ConfigurableModuleClass, AUTH_MODULE_OPTIONS } from './auth.module-definition.js';
 import { userStoreProvider } from './auth.providers.js';
 import { ChallengeService } from './challenge.service.js';
 import { CodeDeliveryService } from './code-delivery.service.js';
@@ -33,6 +33,6 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
     VerifyPageInterceptor,
     UndeliveredCodeListener,
   ],
-  exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService],
+  exports: [AuthGuard, UserStore, PasswordService, SignInService, ChallengeService, AUTH_MODULE_OPTIONS],
 })
 export class AuthModule extends ConfigurableModuleClass {}

@@ -1,5 +1,5 @@
 export { AuthModule } from './auth.module.js';
-export type { AuthModuleOptions } from './auth.module-definition.js';
+export { type AuthModuleOptions, AUTH_MODULE_OPTIONS, InjectAuthOptions } from './auth.module-definition.js';
 export { AuthGuard } from './auth.guard.js';
 export { CurrentUser } from './current-user.decorator.js';
 export { UserStore } from './users/user-store.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { FormPage, reply } from '../http/index.js';
+import { PageRenderer } from '../view/index.js';
 import { RegisterDto } from './dto/index.js';
 import { RegistrationOpenGuard } from './registration-open.guard.js';
 import { SignInService } from './sign-in.service.js';

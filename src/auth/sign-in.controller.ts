@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, PageRenderer, reply } from '../http/index.js';
+import { FormPage, reply } from '../http/index.js';
+import { PageRenderer } from '../view/index.js';
 import { isSignedIn } from './auth.guard.js';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
 import { SignInDto } from './dto/index.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { EmptyBody, FormPage, JsonOnly, PageRenderer, reply } from '../http/index.js';
+import { EmptyBody, FormPage, JsonOnly, reply } from '../http/index.js';
+import { PageRenderer } from '../view/index.js';
 import { ChallengeExpiredError } from '../otp/index.js';
 import { ChallengeService } from './challenge.service.js';
 import { VerifyDto } from './dto/index.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { registerAs } from '@nestjs/config';
+import { getConfigToken, registerAs } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
@@ -139,5 +139,5 @@ export function loadDotEnv(path = '.env'): void {
 /** The `app` namespace of `@nestjs/config` holding an already validated config (`@Inject(APP_CONFIG)`). */
 export const appConfig = (config: AppConfig) => registerAs('app', () => config);
 
-/** Injection key of the `app` namespace. */
-export const APP_CONFIG = 'CONFIGURATION(app)';
+/** Injection key of the `app` namespace (`@nestjs/config`'s own token for it). */
+export const APP_CONFIG = getConfigToken('app');

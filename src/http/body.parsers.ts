@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { raw } from 'express';
-import { MalformedBodyError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http.errors.js';
+import { MalformedBodyError, PayloadTooLargeError, REPEATED_FIELDS, UnsupportedMediaTypeError } from './http.errors.js';
 import { findDuplicateKeys } from './json-duplicates.js';
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -33,7 +33,7 @@ export function utf8BodiesOnly(): RequestHandler {
 /**
  * Parses `application/json` bodies (after {@link utf8BodiesOnly}). The bytes are decoded once,
  * strictly (invalid UTF-8 is a 400, a leading byte-order mark is dropped), and that one string is
- * both scanned for repeated keys (`req.repeatedFields`, which validation refuses) and parsed, so
+ * both scanned for repeated keys (noted under {@link REPEATED_FIELDS}, which validation refuses) and parsed, so
  * no check can see another text than the parser. Bodies over `limit` get 413 from the raw reader.
  */
 export function jsonBodyParser(options: { limit: string }): RequestHandler {
@@ -60,8 +60,7 @@ export function jsonBodyParser(options: { limit: string }): RequestHandler {
       } catch {
         return next(new MalformedBodyError('it is not valid JSON'));
       }
-      const repeated = findDuplicateKeys(text);
-      if (repeated.length) req.repeatedFields = repeated;
+      noteRepeated(req.body, findDuplicateKeys(text));
       next();
     });
   };
@@ -71,7 +70,7 @@ export function jsonBodyParser(options: { limit: string }): RequestHandler {
  * Parses `application/x-www-form-urlencoded` bodies (after {@link utf8BodiesOnly}) with the URL
  * standard's parser, into an object without a prototype that keeps every name as sent: unlike
  * `qs`, it drops none (`__proto__` included), so the unknown-field check sees them all. A repeated
- * name is noted in `req.repeatedFields` (validation refuses it) and its first value kept. More than
+ * name is noted under {@link REPEATED_FIELDS} (validation refuses it) and its first value kept. More than
  * `parameterLimit` fields, or a body over `limit`, is a 413.
  */
 export function formBodyParser(options: { limit: string; parameterLimit: number }): RequestHandler {
@@ -102,8 +101,14 @@ export function formBodyParser(options: { limit: string; parameterLimit: number 
         }
         fields[name] = value;
       }
-      if (repeated.length) req.repeatedFields = repeated;
+      noteRepeated(fields, repeated);
       next();
     });
   };
+}
+
+function noteRepeated(body: unknown, repeated: string[]): void {
+  if (repeated.length && typeof body === 'object' && body !== null) {
+    Object.defineProperty(body, REPEATED_FIELDS, { value: repeated, enumerable: false });
+  }
 }

@@ -1,9 +1,9 @@
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Keys a JSON body repeated (set by the body parser); a repeated field is a validation error. */
-    repeatedFields?: string[];
-  }
-}
+/**
+ * Where the body parsers note the fields a body repeated (`a.b` paths), on the parsed body itself
+ * (non-enumerable): `JSON.parse` and a form parser would silently keep one value, so validation
+ * refuses them instead.
+ */
+export const REPEATED_FIELDS = Symbol('repeatedFields');
 
 /** The request body does not fit the contract; `details` lists each field's problems. */
 export class ValidationFailedError extends Error {
@@ -32,17 +32,6 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-/** Cross-site request, or a form without a valid `_csrf` token. */
-export class ForbiddenRequestError extends Error {
-  override name = 'ForbiddenRequestError';
-  constructor(
-    readonly code: 'cross_site_request' | 'csrf_invalid',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A POST whose body is neither JSON nor a URL-encoded form. */
 export class UnsupportedMediaTypeError extends Error {
   override name = 'UnsupportedMediaTypeError';
@@ -56,13 +45,5 @@ export class ServerBusyError extends Error {
   override name = 'ServerBusyError';
   constructor() {
     super('The service is busy; try again shortly');
-  }
-}
-
-/** Too many requests from one client address. */
-export class ClientRateLimitedError extends Error {
-  override name = 'ClientRateLimitedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super('Too many requests; slow down');
   }
 }

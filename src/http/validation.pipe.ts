@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { getMetadataStorage, ValidateIf, type ValidationOptions } from 'class-validator';
-import { ValidationFailedError } from './http.errors.js';
+import { REPEATED_FIELDS, ValidationFailedError } from './http.errors.js';
 
 type Detail = { field: string; problems: string[] };
 
@@ -21,7 +21,8 @@ export const OptionalField = (options?: ValidationOptions) =>
 
 /**
  * Strict DTO validation of request bodies:
- * - the body must be a JSON object or a form (an array, `null` or a scalar is a 400);
+ * - the body must be a JSON object or a form (an array, `null` or a scalar is a 400), and no field
+ *   may be repeated (see {@link REPEATED_FIELDS});
  * - every key of the body as it arrived must be a field of the DTO, whatever its name. The check
  *   runs on the raw body, before class-transformer, which silently drops keys named like
  *   `Object.prototype` members (`toString`, `constructor`, `__proto__`, ...);
@@ -50,6 +51,10 @@ export class StrictValidationPipe extends ValidationPipe {
     if (value === undefined) value = {};
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new ValidationFailedError([{ field: 'body', problems: ['the body must be a JSON object or a form'] }]);
+    }
+    const repeated = (value as { [REPEATED_FIELDS]?: string[] })[REPEATED_FIELDS];
+    if (repeated?.length) {
+      throw new ValidationFailedError(repeated.map((field) => ({ field, problems: [`${field} is repeated`] })));
     }
     const fields = this.fields(type);
     const unknown = Object.keys(value).filter((k) => !fields.has(k));

@@ -1,5 +1,5 @@
 export { MailModule } from './mail.module.js';
-export type { MailModuleOptions } from './mail.module-definition.js';
+export { type MailModuleOptions, MAIL_MODULE_OPTIONS, InjectMailOptions } from './mail.module-definition.js';
 export { MailSender } from './mail-sender.js';
 export { MailService, type CodeMail } from './mail.service.js';
 export { MailDispatcher } from './mail.dispatcher.js';
@@ -8,3 +8,5 @@ export { OutboxMailSender, type OutboxEntry } from './outbox-mail.sender.js';
 export type { MailMessage } from './mail.types.js';
 export { MailDeliveryError, isPermanentFailure } from './mail.errors.js';
 export { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
+export { DevOutboxModule } from './dev-outbox.module.js';
+export { smtpTransport } from './mail-transport.js';

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
 import type { MailSender } from './mail-sender.js';
 
 /** Options of {@link MailModule}. */
@@ -18,5 +18,16 @@ export interface MailModuleOptions {
   sender?: Type<MailSender>;
 }
 
+/**
+ * `MailModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Mail`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: MAIL_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<MailModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<MailModuleOptions>({ moduleName: 'Mail' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link MailModuleOptions}), e.g. in a host app's own guard. */
+export const InjectMailOptions = () => Inject(MAIL_MODULE_OPTIONS);

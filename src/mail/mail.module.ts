@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { MailDispatcher } from './mail.dispatcher.js';
 import { ConfigurableModuleClass, MAIL_MODULE_OPTIONS, type MailModuleOptions } from './mail.module-definition.js';
 import { MailSender } from './mail-sender.js';
 import { MailService } from './mail.service.js';
-import { OutboxController } from './outbox.controller.js';
 import { OutboxMailSender } from './outbox-mail.sender.js';
 import { SmtpMailSender } from './smtp-mail.sender.js';
 
@@ -12,9 +11,7 @@ import { SmtpMailSender } from './smtp-mail.sender.js';
  * Product mails: templates, delivery after the answer, and a swappable {@link MailSender}.
  * With `transport: 'smtp'` the host app must import `MailerModule` (see `AppModule`).
  */
-@Global()
 @Module({
-  controllers: [OutboxController],
   providers: [
     MailDispatcher,
     MailService,
@@ -25,6 +22,6 @@ import { SmtpMailSender } from './smtp-mail.sender.js';
       inject: [MAIL_MODULE_OPTIONS, ModuleRef],
     },
   ],
-  exports: [MailService, MailSender, MailDispatcher],
+  exports: [MailService, MailSender, MailDispatcher, MAIL_MODULE_OPTIONS],
 })
 export class MailModule extends ConfigurableModuleClass {}

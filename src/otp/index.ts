@@ -1,5 +1,5 @@
 export { OtpModule } from './otp.module.js';
-export type { OtpModuleOptions } from './otp.module-definition.js';
+export { type OtpModuleOptions, OTP_MODULE_OPTIONS, InjectOtpOptions } from './otp.module-definition.js';
 export { OtpService, type IssuedCode, type StartChallenge } from './otp.service.js';
 export { OtpThrottleService } from './otp-throttle.service.js';
 export { OtpStore } from './otp-store.js';

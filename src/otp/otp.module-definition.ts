@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
 import type { OtpStore } from './otp-store.js';
 import type { FailurePolicy, SendPolicy } from './otp.types.js';
 
@@ -34,5 +34,16 @@ export interface ResolvedOtpOptions {
   failure: FailurePolicy;
 }
 
+/**
+ * `OtpModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Otp`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: OTP_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<OtpModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<OtpModuleOptions>({ moduleName: 'Otp' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link OtpModuleOptions}), e.g. in a host app's own guard. */
+export const InjectOtpOptions = () => Inject(OTP_MODULE_OPTIONS);

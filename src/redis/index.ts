@@ -1,5 +1,5 @@
 export { RedisModule } from './redis.module.js';
-export type { RedisModuleOptions } from './redis.module-definition.js';
+export { type RedisModuleOptions, REDIS_MODULE_OPTIONS, InjectRedisOptions } from './redis.module-definition.js';
 export { REDIS_CLIENT, InjectRedis, type RedisClient } from './redis.constants.js';
 export { RedisHealthIndicator } from './redis-health.indicator.js';
 export { StoreUnavailableError, redisCall, withDeadline, REDIS_DEADLINE_MS } from './redis-unavailable.error.js';

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 
 /** Options of {@link RedisModule}. */
 export interface RedisModuleOptions {
@@ -8,5 +8,16 @@ export interface RedisModuleOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * `RedisModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Redis`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: REDIS_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<RedisModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<RedisModuleOptions>({ moduleName: 'Redis' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link RedisModuleOptions}), e.g. in a host app's own guard. */
+export const InjectRedisOptions = () => Inject(REDIS_MODULE_OPTIONS);

@@ -1,10 +1,10 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { ClientRateLimitedError } from '../http/http.errors.js';
-import { isRead } from '../http/negotiation.js';
+import { isRead } from '../http/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { RedisSessionStore, wasLoaded } from '../session/index.js';
+import { ClientRateLimitedError } from './security.errors.js';
 
 /**
  * Per-client-address budget (`@nestjs/throttler`), on top of the per-identifier limits: it slows one

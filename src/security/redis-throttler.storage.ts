@@ -27,7 +27,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
     const k = `${this.prefix}${name}:${key}`;
-    const [hits, left, blocked, blockLeft] = (await INCREMENT.run(this.client, [k, `${k}:b`], [ttl, limit, blockDuration])) as number[];
+    const [hits, left, blocked, blockLeft] = (await INCREMENT.run(
+      this.client,
+      [k, `${k}:b`],
+      [ttl, limit, blockDuration],
+    )) as number[];
     return {
       totalHits: Number(hits),
       timeToExpire: Math.ceil(Number(left) / 1000),

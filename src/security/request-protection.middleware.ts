@@ -1,8 +1,9 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenRequestError, UnsupportedMediaTypeError, ValidationFailedError } from '../http/http.errors.js';
+import { UnsupportedMediaTypeError } from '../http/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { CsrfService } from './csrf.service.js';
+import { ForbiddenRequestError } from './security.errors.js';
 import { SECURITY_MODULE_OPTIONS, type SecurityModuleOptions } from './security.module-definition.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -38,9 +39,6 @@ export class RequestProtectionMiddleware implements NestMiddleware {
     }
     // Every state change needs the session: fail now rather than after more store calls time out.
     if (!req.session && req.sessionError) throw new StoreUnavailableError(req.sessionError);
-    if (req.repeatedFields?.length) {
-      throw new ValidationFailedError(req.repeatedFields.map((field) => ({ field, problems: [`${field} is repeated`] })));
-    }
     if (type === 'application/json' || bodyless) return next();
     if (!this.csrf.isValid(req)) {
       throw new ForbiddenRequestError('csrf_invalid', 'The form has expired; reload the page and try again');

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 
 /** Options of {@link SecurityModule}. */
 export interface SecurityModuleOptions {
@@ -8,5 +8,16 @@ export interface SecurityModuleOptions {
   csrfSecret: string;
 }
 
+/**
+ * `SecurityModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Security`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SECURITY_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<SecurityModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<SecurityModuleOptions>({ moduleName: 'Security' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link SecurityModuleOptions}), e.g. in a host app's own guard. */
+export const InjectSecurityOptions = () => Inject(SECURITY_MODULE_OPTIONS);

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 import type { Store } from 'express-session';
 
 /** Options of {@link SessionModule}. */
@@ -22,5 +22,16 @@ export interface SessionModuleOptions {
   keyPrefix?: string;
 }
 
+/**
+ * `SessionModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `Session`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SESSION_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<SessionModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<SessionModuleOptions>({ moduleName: 'Session' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link SessionModuleOptions}), e.g. in a host app's own guard. */
+export const InjectSessionOptions = () => Inject(SESSION_MODULE_OPTIONS);

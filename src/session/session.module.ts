@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigurableModuleClass } from './session.module-definition.js';
+import { Module } from '@nestjs/common';
+import { ConfigurableModuleClass, SESSION_MODULE_OPTIONS } from './session.module-definition.js';
 import { SessionMiddleware } from './session.middleware.js';
 import { SESSION_HANDLER, SESSION_POLICY, sessionProviders } from './session.providers.js';
 import { SessionService } from './session.service.js';
@@ -8,10 +8,9 @@ import { SessionService } from './session.service.js';
  * express-session on connect-redis (or memory without Redis), with idle and absolute limits.
  * Exports {@link SessionMiddleware} for the host app to apply; it applies nothing by itself.
  */
-@Global()
 @Module({
   providers: [...sessionProviders, SessionMiddleware, SessionService],
   // The middleware is instantiated where the app applies it, so its dependencies are exported too.
-  exports: [SessionMiddleware, SessionService, SESSION_HANDLER, SESSION_POLICY],
+  exports: [SessionMiddleware, SessionService, SESSION_HANDLER, SESSION_POLICY, SESSION_MODULE_OPTIONS],
 })
 export class SessionModule extends ConfigurableModuleClass {}

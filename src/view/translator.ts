@@ -25,7 +25,10 @@ export class Translator {
       files = [];
     }
     for (const f of files) {
-      this.catalogs.set(f.replace(/\.json$/, '').toLowerCase(), JSON.parse(readFileSync(join(localesDir, f), 'utf8')) as Catalog);
+      this.catalogs.set(
+        f.replace(/\.json$/, '').toLowerCase(),
+        JSON.parse(readFileSync(join(localesDir, f), 'utf8')) as Catalog,
+      );
     }
     if (!this.catalogs.has(defaultLocale)) this.catalogs.set(defaultLocale, {});
   }
@@ -37,7 +40,7 @@ export class Translator {
 
   /** The best locale for a request, from `Accept-Language` (quality order), else the default. */
   negotiate(req: Pick<Request, 'acceptsLanguages'> | undefined): string {
-    const wanted = req ? (req.acceptsLanguages()) : [];
+    const wanted = req ? req.acceptsLanguages() : [];
     for (const tag of wanted) {
       const resolved = this.resolve(tag);
       if (resolved) return resolved;
@@ -84,7 +87,12 @@ export class Translator {
   time(locale: string, epochMs: number): string {
     let format = this.timeFormats.get(locale);
     if (!format) {
-      format = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+      format = new Intl.DateTimeFormat(locale, {
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone: 'UTC',
+        timeZoneName: 'short',
+      });
       this.timeFormats.set(locale, format);
     }
     return format.format(epochMs);

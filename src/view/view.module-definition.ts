@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 
 /** Options of {@link ViewModule}. */
 export interface ViewModuleOptions {
@@ -10,5 +10,16 @@ export interface ViewModuleOptions {
   defaultLocale?: string;
 }
 
+/**
+ * `ViewModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true: one app-wide instance every other module can use; false keeps it to the
+ * importing module). DI errors name the module `View`.
+ */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: VIEW_MODULE_OPTIONS } =
-  new ConfigurableModuleBuilder<ViewModuleOptions>().setClassMethodName('forRoot').build();
+  new ConfigurableModuleBuilder<ViewModuleOptions>({ moduleName: 'View' })
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();
+
+/** Injects the module's options ({@link ViewModuleOptions}), e.g. in a host app's own guard. */
+export const InjectViewOptions = () => Inject(VIEW_MODULE_OPTIONS);

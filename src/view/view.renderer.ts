@@ -73,23 +73,32 @@ export class ViewRenderer {
       i18n().t(localeOf(options), key, options.hash as Record<string, unknown>),
     );
     // An error's text in the reader's language, falling back to the API message.
-    this.hbs.registerHelper('errorText', (error: { error?: string; message?: string } | undefined, options: Handlebars.HelperOptions) => {
-      const key = `error.${error?.error ?? 'generic'}`;
-      return i18n().has(localeOf(options), key) ? i18n().t(localeOf(options), key) : (error?.message ?? '');
-    });
+    this.hbs.registerHelper(
+      'errorText',
+      (error: { error?: string; message?: string } | undefined, options: Handlebars.HelperOptions) => {
+        const key = `error.${error?.error ?? 'generic'}`;
+        return i18n().has(localeOf(options), key) ? i18n().t(localeOf(options), key) : (error?.message ?? '');
+      },
+    );
     // A field's problem in the reader's language; a field the page does not know (an unknown or
     // forged one) gets a generic sentence naming it, never a raw message key.
     this.hbs.registerHelper('fieldError', (field: unknown, options: Handlebars.HelperOptions) => {
       const locale = localeOf(options);
       const key = `error.field.${String(field)}`;
-      return i18n().has(locale, key) ? i18n().t(locale, key) : i18n().t(locale, 'error.field.other', { field: String(field) });
+      return i18n().has(locale, key)
+        ? i18n().t(locale, key)
+        : i18n().t(locale, 'error.field.other', { field: String(field) });
     });
-    this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) => i18n().time(localeOf(options), epochMs));
+    this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) =>
+      i18n().time(localeOf(options), epochMs),
+    );
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    this.hbs.registerHelper('json', (v: unknown) =>
-      // Safe inside <script type="application/json">: no way to close the element.
-      new Handlebars.SafeString(JSON.stringify(v ?? null).replace(/</g, '\\u003c')),
+    this.hbs.registerHelper(
+      'json',
+      (v: unknown) =>
+        // Safe inside <script type="application/json">: no way to close the element.
+        new Handlebars.SafeString(JSON.stringify(v ?? null).replace(/</g, '\\u003c')),
     );
   }
 }
@@ -108,5 +117,8 @@ function walk(dir: string): string[] {
 }
 
 function templateName(root: string, sub: string, file: string): string {
-  return relative(join(root, sub), file).split(sep).join('/').replace(/\.hbs$/, '');
+  return relative(join(root, sub), file)
+    .split(sep)
+    .join('/')
+    .replace(/\.hbs$/, '');
 }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CsrfService } from '../security/index.js';
-import { ViewRenderer } from '../view/index.js';
+import { ViewRenderer } from './view.renderer.js';
 
 /** Page-level data every page template may use. */
 export interface PageContext {
@@ -12,12 +12,15 @@ export interface PageContext {
   [k: string]: unknown;
 }
 
-/** Renders a page in the main layout, in the reader's language, with the CSRF token, and sends it uncached. */
+/**
+ * Renders a page in the main layout, in the reader's language, with the CSRF token (when the app
+ * has `SecurityModule`), and sends it uncached.
+ */
 @Injectable()
 export class PageRenderer {
   constructor(
     protected readonly views: ViewRenderer,
-    protected readonly csrf: CsrfService,
+    @Optional() protected readonly csrf?: CsrfService,
   ) {}
 
   send(req: Request, res: Response, page: string, context: PageContext = {}, status = 200): void {
@@ -36,7 +39,7 @@ export class PageRenderer {
       {
         ...context,
         locale,
-        csrfToken: context.form === false ? undefined : this.csrf.token(req),
+        csrfToken: context.form === false ? undefined : this.csrf?.token(req),
         path: req.path,
         // The page's name (`sign-in`, `verify`, ...): the layout titles the page from it, in the reader's language.
         view: page.replace(/^pages\//, ''),

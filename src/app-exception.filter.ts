@@ -1,24 +1,19 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { InvalidCredentialsError, RouteDisabledError, SignupClosedError, UnauthenticatedError } from './auth/index.js';
+import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
+import { StoreUnavailableError } from './redis/index.js';
 import {
-  InvalidCredentialsError,
-  RouteDisabledError,
-  SignupClosedError,
-  UnauthenticatedError,
-} from '../auth/auth.errors.js';
-import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from '../otp/index.js';
-import { StoreUnavailableError } from '../redis/index.js';
-import {
-  ClientRateLimitedError,
-  ForbiddenRequestError,
+  isRead,
   MalformedBodyError,
   PayloadTooLargeError,
   ServerBusyError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
-} from './http.errors.js';
-import { isRead, wantsJson } from './negotiation.js';
-import { PageRenderer } from './page.renderer.js';
+  wantsJson,
+} from './http/index.js';
+import { ClientRateLimitedError, ForbiddenRequestError } from './security/index.js';
+import { PageRenderer } from './view/index.js';
 
 /** An error as the contract shows it. */
 export interface ErrorAnswer {
@@ -30,7 +25,7 @@ export interface ErrorAnswer {
 }
 
 /**
- * The one exception filter: domain errors become the contract's status and JSON body, form
+ * The one exception filter, beside `AppModule` because it knows every feature's errors: domain errors become the contract's status and JSON body, form
  * posts get their page back with the error, pages get an error page. Never a stack trace.
  */
 @Catch()

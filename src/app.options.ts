@@ -1,0 +1,56 @@
+import type { MailerOptions } from '@nestjs-modules/mailer';
+import type { AuthModuleOptions } from './auth/index.js';
+import type { AppConfig } from './config/app.config.js';
+import { type MailModuleOptions, smtpTransport } from './mail/index.js';
+import type { OtpModuleOptions } from './otp/index.js';
+import type { SecurityModuleOptions } from './security/index.js';
+import type { SessionModuleOptions } from './session/index.js';
+import type { ViewModuleOptions } from './view/index.js';
+
+/**
+ * Each feature module's options, built from the validated config. `AppModule` only wires them;
+ * a host app builds its own the same way.
+ */
+export const appOptions = {
+  redis: (c: AppConfig) => ({ url: c.redisUrl }),
+  view: (c: AppConfig): ViewModuleOptions => ({
+    site: {
+      name: 'Sign-in',
+      appUrl: c.appUrl,
+      firstFactor: c.firstFactor,
+      passwordMode: c.firstFactor === 'password',
+      signupOpen: c.signup === 'open',
+      codeLength: c.otp.length,
+      devOutbox: usesDevOutbox(c),
+    },
+  }),
+  session: (c: AppConfig): SessionModuleOptions => ({ secrets: c.sessionSecrets, secure: c.secureCookies }),
+  security: (c: AppConfig): SecurityModuleOptions => ({ appOrigin: c.appOrigin, csrfSecret: c.sessionSecrets[0] }),
+  /** Without SMTP_URL a JSON transport stands in (the outbox sender never calls it). */
+  mailer: (c: AppConfig): MailerOptions => ({
+    transport: c.smtpUrl ? smtpTransport(c.smtpUrl) : { jsonTransport: true },
+    defaults: { from: c.mailFrom } as MailerOptions['defaults'],
+  }),
+  mail: (c: AppConfig): MailModuleOptions => ({
+    transport: c.smtpUrl ? 'smtp' : 'outbox',
+    appUrl: c.appUrl,
+    codeInSubject: c.mailCodeInSubject,
+  }),
+  otp: (c: AppConfig): OtpModuleOptions => ({
+    secret: c.otpSecret,
+    length: c.otp.length,
+    ttlSeconds: c.otp.ttlSeconds,
+    maxAttempts: c.otp.maxAttempts,
+    resendSeconds: c.otp.resendSeconds,
+  }),
+  auth: (c: AppConfig): AuthModuleOptions => ({
+    firstFactor: c.firstFactor,
+    signup: c.signup,
+    passwordHash: { memoryKib: c.password.memoryKib, iterations: c.password.iterations },
+  }),
+};
+
+/** True when mails go to the development outbox (no SMTP_URL, never in production). */
+export function usesDevOutbox(c: AppConfig): boolean {
+  return !c.smtpUrl && c.env !== 'production';
+}
