@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { MailDispatcher } from '../src/mail/index.js';
@@ -224,6 +225,33 @@ describe('email mode: an SMTP server that refuses connections', () => {
     const failed = await waitForDelivery(agent, 'failed', RETRY_DELAYS_MS[2] + 2000);
     expect(Date.now() - sentAt).toBeGreaterThanOrEqual(ALL_RETRIES_MS);
     expect(failed.body).toMatchObject({ status: 'pending', delivery: 'failed' });
+  });
+});
+
+describe('an SMTP server that drops every connection at once', () => {
+  let t: TestApp;
+  let server: Server;
+  let connections = 0;
+  beforeAll(async () => {
+    server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', SMTP_URL: `smtp://user:pass@127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('is tried exactly four times (the pool re-sends nothing by itself), then reported undelivered', async () => {
+    const agent = t.agent();
+    expect((await agent.post('/auth').send({ email: uniqueEmail('dropped') })).status).toBe(200);
+    await waitForDelivery(agent, 'failed', ALL_RETRIES_MS + 3000);
+    await sleep(1000);
+    expect(connections).toBe(4);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { MailerOptions } from '@nestjs-modules/mailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 /**
  * nodemailer options for a pooled SMTP transport from an `smtp(s)://` URL, with timeouts.
@@ -8,7 +8,7 @@ import type { MailerOptions } from '@nestjs-modules/mailer';
  * - `maxRequeues: 0`: the pool would otherwise re-send a message up to 5 times by itself when a
  *   connection drops, inside each attempt of `MailDispatcher`, whose retries are the only ones.
  */
-export function smtpTransport(url: string): NonNullable<MailerOptions['transport']> {
+export function smtpTransport(url: string): SMTPPool.Options & { url: string } {
   return {
     url,
     pool: true,
