@@ -1,0 +1,13 @@
+export { DatabaseModule } from './database.module.js';
+export type { DatabaseModuleExtras, DatabaseModuleOptions } from './database.module-definition.js';
+export { DATABASE, InjectDatabase } from './database.constants.js';
+export { createDatabase, describeDatabaseUrl } from './database.providers.js';
+export type * from './database.types.js';
+export { DatabaseHealthIndicator } from './database-health.indicator.js';
+export { DatabaseSchemaError, MigrationFailedError } from './database.errors.js';
+export { databaseCall, isDatabaseUnavailable } from './database-call.js';
+export { migrateToLatest, pendingMigrations, createMigrator } from './migrate.js';
+export { MIGRATIONS } from './migrations/index.js';
+export { PostgresUserStore } from './stores/postgres-user.store.js';
+export { PostgresTotpStore } from './stores/postgres-totp.store.js';
+export { PostgresRecoveryCodeStore } from './stores/postgres-recovery-code.store.js';

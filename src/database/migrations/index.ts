@@ -1,0 +1,20 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_accounts.js';
+
+/**
+ * Every migration, by name, in the order they apply. Listed in code rather than read from a folder,
+ * so the same list works from `dist/`, from vitest and from a bundle. Add new ones at the end,
+ * named `NNNN_what`; never rename or edit one that has shipped.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_accounts': m0001,
+});
+
+/** A Kysely {@link MigrationProvider} that answers {@link MIGRATIONS}. */
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(protected readonly migrations: Readonly<Record<string, Migration>> = MIGRATIONS) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { ...this.migrations };
+  }
+}
