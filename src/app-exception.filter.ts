@@ -1,6 +1,13 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { InvalidCredentialsError, RouteDisabledError, SignupClosedError, UnauthenticatedError } from './auth/index.js';
+import {
+  InvalidCredentialsError,
+  NothingToResendError,
+  RouteDisabledError,
+  SignupClosedError,
+  StepUpRequiredError,
+  UnauthenticatedError,
+} from './auth/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
 import {
@@ -107,6 +114,15 @@ export class AppExceptionFilter implements ExceptionFilter {
         redirect: err.pending ? '/verify' : '/auth',
       };
     }
+    if (err instanceof StepUpRequiredError) {
+      return {
+        status: 401,
+        body: { error: 'step_up_required', message: err.message, factors: err.factors },
+        redirect: '/step-up',
+      };
+    }
+    if (err instanceof NothingToResendError)
+      return { status: 409, body: { error: 'nothing_to_resend', message: err.message } };
     if (err instanceof SignupClosedError)
       return { status: 403, body: { error: 'signup_closed', message: err.message } };
     if (err instanceof RouteDisabledError) return { status: 404, body: { error: 'not_found', message: err.message } };

@@ -50,11 +50,7 @@ export async function createApp(env?: Record<string, string | undefined>): Promi
   app.useStaticAssets(join(DEFAULT_VIEWS_DIR, '..', 'public'), { prefix: '/assets/', maxAge: '1h', index: false });
   // Our own readers: UTF-8 only, every name kept as sent (no prototype tricks), repeated names noted,
   // so that validation sees exactly what the client sent.
-  app.use(
-    utf8BodiesOnly(),
-    jsonBodyParser({ limit: '8kb' }),
-    formBodyParser({ limit: '8kb', parameterLimit: 20 }),
-  );
+  app.use(utf8BodiesOnly(), jsonBodyParser({ limit: '8kb' }), formBodyParser({ limit: '8kb', parameterLimit: 20 }));
   app.enableShutdownHooks();
   return app;
 }

@@ -17,7 +17,9 @@ async function bootstrap() {
   }
   const config = app.get<AppConfig>(APP_CONFIG);
   await app.listen(config.port);
-  new Logger('Bootstrap').log(`Listening on port ${config.port} (${config.appUrl}), first factor: ${config.firstFactor}`);
+  new Logger('Bootstrap').log(
+    `Listening on port ${config.port} (${config.appUrl}), first factor: ${config.firstFactor}`,
+  );
 }
 
 void bootstrap();

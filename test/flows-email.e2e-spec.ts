@@ -62,7 +62,7 @@ describe('email mode, sign-up open', () => {
 
     const who = await me(agent);
     expect(who.status).toBe(200);
-    expect(who.body).toEqual({ email, aal: 1, amr: ['otp'], authTime: expect.any(String) });
+    expect(who.body).toEqual({ email, aal: 1, amr: ['otp'], factors: ['email_otp'], authTime: expect.any(String) });
     const authTime = Date.parse(who.body.authTime);
     expect(authTime).toBeGreaterThanOrEqual(before);
     expect(authTime).toBeLessThanOrEqual(Date.now());

@@ -39,7 +39,6 @@ async function signIn(t: TestApp, agent: Agent, email: string, password = PASSWO
   return verify;
 }
 
-
 describe('password mode, sign-up open', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -69,7 +68,13 @@ describe('password mode, sign-up open', () => {
     expect(verify.body).toEqual({ status: 'authenticated', next: '/home' });
     const who = await me(agent);
     expect(who.status).toBe(200);
-    expect(who.body).toEqual({ email, aal: 2, amr: ['pwd', 'otp'], authTime: expect.any(String) });
+    expect(who.body).toEqual({
+      email,
+      aal: 2,
+      amr: ['pwd', 'otp', 'mfa'],
+      factors: ['pwd', 'email_otp'],
+      authTime: expect.any(String),
+    });
     const home = await agent.get('/home');
     expect(home.status).toBe(200);
     expect(home.text).toContain(email);
@@ -93,7 +98,7 @@ describe('password mode, sign-up open', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ status: 'authenticated', next: '/home' });
     const who2 = await me(agent);
-    expect(who2.body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp'] });
+    expect(who2.body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
     expect(Date.parse(who2.body.authTime)).toBeGreaterThanOrEqual(signedInAt);
   });
 
@@ -114,7 +119,7 @@ describe('password mode, sign-up open', () => {
 
     // The right password still works afterwards.
     await signIn(t, agent, email);
-    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp'] });
+    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
     expect(t.smtp.mailsTo(unknown)).toEqual([]);
   });
 
@@ -168,7 +173,7 @@ describe('password mode, sign-up open', () => {
     await sleepUntil(registeredAt + 1050); // the register used the address's send budget
     const owner = t.agent();
     await signIn(t, owner, existing, original);
-    expect((await me(owner)).body).toMatchObject({ email: existing, aal: 2, amr: ['pwd', 'otp'] });
+    expect((await me(owner)).body).toMatchObject({ email: existing, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it('the sign-in page links to the sign-up page', async () => {
@@ -253,6 +258,6 @@ describe('password mode, sign-up closed', () => {
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('href="/register"');
     await signIn(t, agent, email);
-    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp'] });
+    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
   });
 });

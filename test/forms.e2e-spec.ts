@@ -73,7 +73,6 @@ async function formVerify(t: TestApp, agent: Agent, email: string): Promise<requ
   return postForm(agent, '/verify', { _csrf: csrf, code: await t.codeFor(email) });
 }
 
-
 describe('forms, password mode', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -86,7 +85,11 @@ describe('forms, password mode', () => {
     const email = uniqueEmail("o'b&c=d");
     const agent = t.agent();
 
-    const reg = await postForm(agent, '/register', { _csrf: await pageToken(agent, '/register'), email, password: PASSWORD });
+    const reg = await postForm(agent, '/register', {
+      _csrf: await pageToken(agent, '/register'),
+      email,
+      password: PASSWORD,
+    });
     expect(reg.status).toBe(303);
     expect(reg.headers.location).toBe('/verify');
 
@@ -103,8 +106,10 @@ describe('forms, password mode', () => {
     expect(home.type).toBe('text/html');
     expect(home.text).toContain(`<strong>${escapeHtml(email)}</strong>`);
     expect(home.text).not.toContain(email);
-    expect(home.text).toMatch(/<form method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="[^"]+">/);
-    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp'] });
+    expect(home.text).toMatch(
+      /<form method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="[^"]+">/,
+    );
+    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it('signs an existing account in through the sign-in and code pages', async () => {
@@ -119,7 +124,7 @@ describe('forms, password mode', () => {
     expect(verify.status).toBe(303);
     expect(verify.headers.location).toBe('/home');
     expect((await agent.get('/home')).status).toBe(200);
-    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp'] });
+    expect((await me(agent)).body).toMatchObject({ email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it('a wrong password re-renders the sign-in page with 401, the message and the typed email (escaped)', async () => {
@@ -177,7 +182,11 @@ describe('forms, password mode', () => {
 
     for (const path of ['/auth', '/register']) {
       const agent = t.agent();
-      const form = await postForm(agent, path, { _csrf: await pageToken(agent, path), email: typed, password: PASSWORD });
+      const form = await postForm(agent, path, {
+        _csrf: await pageToken(agent, path),
+        email: typed,
+        password: PASSWORD,
+      });
       expect(form.status).toBe(400);
       expect(form.type).toBe('text/html');
       expect(form.text).not.toContain('<script>alert(1)</script>');

@@ -110,6 +110,8 @@ describe('email mode: a code mail that cannot be delivered', () => {
     const failed = await waitForDelivery(agent, 'failed');
     expect(failed.body).toEqual({
       status: 'pending',
+      step: 'email_otp',
+      factors: [],
       expiresAt: start.body.expiresAt,
       attemptsRemaining: 5,
       resendAfter: expect.any(Number),

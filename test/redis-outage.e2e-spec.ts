@@ -92,12 +92,25 @@ describe('Redis outage (a dedicated redis-server)', () => {
 
     it('answers POST /auth, /verify and /verify/resend 503 unavailable with Retry-After, quickly', async () => {
       const attempts: [string, PromiseLike<Response>][] = [
-        ['POST /auth, new session', t.agent().post('/auth').send({ email: uniqueEmail('outage-new') })],
+        [
+          'POST /auth, new session',
+          t
+            .agent()
+            .post('/auth')
+            .send({ email: uniqueEmail('outage-new') }),
+        ],
         ['POST /auth, pending session', pending.post('/auth').send({ email: uniqueEmail('outage-again') })],
         ['POST /verify, right code', pending.post('/verify').send({ code: pendingCode })],
         ['POST /verify/resend', pending.post('/verify/resend').set('Accept', 'application/json')],
         ['POST /verify/resend, JSON body', pending.post('/verify/resend').send({})],
-        ['POST /auth, form', formAgent.post('/auth').type('form').set('Accept', 'application/json').send(`email=x%40example.test&_csrf=${formToken}`)],
+        [
+          'POST /auth, form',
+          formAgent
+            .post('/auth')
+            .type('form')
+            .set('Accept', 'application/json')
+            .send(`email=x%40example.test&_csrf=${formToken}`),
+        ],
       ];
       for (const [what, req] of attempts) {
         const { res, ms } = await timed(req);
@@ -116,7 +129,12 @@ describe('Redis outage (a dedicated redis-server)', () => {
       const started = performance.now();
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          i % 2 ? t.agent().post('/auth').send({ email: uniqueEmail('burst') }) : pending.post('/verify').send({ code: pendingCode }),
+          i % 2
+            ? t
+                .agent()
+                .post('/auth')
+                .send({ email: uniqueEmail('burst') })
+            : pending.post('/verify').send({ code: pendingCode }),
         ),
       );
       expect(performance.now() - started).toBeLessThan(BOUND_MS);

@@ -161,7 +161,11 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       const log: string[] = [];
       const [a, b, c] = [t.agent(), t.agent(), t.agent()];
       const codes: Record<string, string | undefined> = {};
-      for (const [name, agent] of [['a', a], ['b', b], ['c', c]] as const) {
+      for (const [name, agent] of [
+        ['a', a],
+        ['b', b],
+        ['c', c],
+      ] as const) {
         if (name !== 'a') await sleep(1050); // the per-identifier send cooldown
         const res = await start(agent, email);
         log.push(`start ${name}: ${summary(res)}`);
@@ -177,7 +181,12 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       const rightB = await verify(b, codes.b ?? wrongCode());
       const wrongC = await verify(c, wrongCode(codes.c));
       const restart = await start(t.agent(), email);
-      for (const [what, res] of [['c right', rightC], ['b right', rightB], ['c wrong', wrongC], ['new start', restart]] as const) {
+      for (const [what, res] of [
+        ['c right', rightC],
+        ['b right', rightB],
+        ['c wrong', wrongC],
+        ['new start', restart],
+      ] as const) {
         log.push(`locked, ${what}: ${summary(res)}`);
         expect(retryAfter(res), what).toBeGreaterThan(850);
         expect(retryAfter(res), what).toBeLessThanOrEqual(900); // 15 minutes
@@ -372,7 +381,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
   });
 
   describe('binding', () => {
-    it("completes only the challenge of the session that asked for the code", async () => {
+    it('completes only the challenge of the session that asked for the code', async () => {
       const email = await knownEmail('binding');
       const [a, b, c] = [t.agent(), t.agent(), t.agent()];
       expect((await start(a, email)).status).toBe(200);
@@ -408,7 +417,9 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       expect(session.pending).toMatchObject({ purpose: 'sign-in', identifier: email });
       const key = `otp:c:${session.pending.id}`;
       const stored = await redis.hGetAll(key);
-      const expected = createHmac('sha256', OTP_SECRET).update(`sign-in|${session.pending.id}|${email}|${code}`).digest('base64url');
+      const expected = createHmac('sha256', OTP_SECRET)
+        .update(`sign-in|${session.pending.id}|${email}|${code}`)
+        .digest('base64url');
       expect(stored.d).toBe(expected);
       for (const value of [...Object.values(stored), JSON.stringify(session)]) expect(value).not.toContain(code);
       const ttl = await redis.pTTL(key);
@@ -512,12 +523,12 @@ describe('codes never reach the logs', () => {
   function captureOutput() {
     let out = '';
     const spies = [process.stdout, process.stderr].map((stream) =>
-      vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
         out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
         const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
         done?.();
         return true;
-      })),
+      }),
     );
     return { text: () => out, restore: () => spies.forEach((s) => s.mockRestore()) };
   }

@@ -58,7 +58,10 @@ describe('email mode', () => {
       const agent = t.agent();
       const email = uniqueEmail('csrf-ok');
       const token = await pageToken(agent); // first: the agent attaches its cookies when a request is made
-      const res = await agent.post('/auth').type('form').send(form({ email, _csrf: token }));
+      const res = await agent
+        .post('/auth')
+        .type('form')
+        .send(form({ email, _csrf: token }));
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/verify');
     });
@@ -83,7 +86,11 @@ describe('email mode', () => {
         expect(json.body.error, what).toBe('csrf_invalid');
       }
       // Without any session there is no token to match.
-      const fresh = await t.agent().post('/auth').type('form').send(form({ email, _csrf: token }));
+      const fresh = await t
+        .agent()
+        .post('/auth')
+        .type('form')
+        .send(form({ email, _csrf: token }));
       expect(fresh.status).toBe(403);
       await t.app.get(MailDispatcher).drain(1000);
       expect(t.smtp.mailsTo(email)).toEqual([]);
@@ -95,7 +102,10 @@ describe('email mode', () => {
       expect(forged.status).toBe(403);
       expect((await me(agent)).status).toBe(200);
       const token = csrfOf(await agent.get('/home'));
-      const real = await agent.post('/logout').type('form').send(form({ _csrf: token }));
+      const real = await agent
+        .post('/logout')
+        .type('form')
+        .send(form({ _csrf: token }));
       expect(real.status).toBe(303);
       expect((await me(agent)).status).toBe(401);
     });
@@ -111,7 +121,10 @@ describe('email mode', () => {
       ];
       for (const route of routes) {
         for (const [what, headers] of crossSite) {
-          const json = await agent.post(route).set(headers).send({ email: uniqueEmail('xs'), code: '123456' });
+          const json = await agent
+            .post(route)
+            .set(headers)
+            .send({ email: uniqueEmail('xs'), code: '123456' });
           expect(json.status, `${route} JSON, ${what}`).toBe(403);
           expect(json.body.error, `${route} JSON, ${what}`).toBe('cross_site_request');
           const empty = await agent.post(route).set(headers).set('Accept', 'application/json');
@@ -120,7 +133,11 @@ describe('email mode', () => {
       }
       // A valid token does not make a cross-site form acceptable.
       const token = csrfOf(await agent.get('/home'));
-      const formPost = await agent.post('/logout').type('form').set('Origin', 'https://evil.example').send(form({ _csrf: token }));
+      const formPost = await agent
+        .post('/logout')
+        .type('form')
+        .set('Origin', 'https://evil.example')
+        .send(form({ _csrf: token }));
       expect(formPost.status).toBe(403);
       // None of it signed the session out.
       expect((await me(agent)).status).toBe(200);
@@ -151,7 +168,10 @@ describe('email mode', () => {
       const bodies: [string, string][] = [
         ['text/plain', `email=${email}`],
         ['text/plain', JSON.stringify({ email })],
-        ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="email"\r\n\r\n${email}\r\n--x--\r\n`],
+        [
+          'multipart/form-data; boundary=x',
+          `--x\r\nContent-Disposition: form-data; name="email"\r\n\r\n${email}\r\n--x--\r\n`,
+        ],
         ['application/xml', `<email>${email}</email>`],
         ['text/plain', ''],
       ];
@@ -235,7 +255,10 @@ describe('email mode', () => {
       expect(json.status).toBe(413);
       expect(json.body.error).toBe('payload_too_large');
       const token = await pageToken(agent);
-      const page = await agent.post('/auth').type('form').send(form({ email: `${big}@example.test`, _csrf: token }));
+      const page = await agent
+        .post('/auth')
+        .type('form')
+        .send(form({ email: `${big}@example.test`, _csrf: token }));
       expect(page.status).toBe(413);
       // Just under the limit is read (and then refused by validation, not by size).
       const near = await agent.post('/auth').send({ email: `${'x'.repeat(7 * 1024)}@example.test` });
@@ -313,10 +336,12 @@ describe('email mode', () => {
         );
         expect(res.headers['x-powered-by'], where).toBeUndefined();
         const csp = String(res.headers['content-security-policy']);
-        const directives = new Map(csp.split(';').map((d) => {
-          const [name, ...values] = d.trim().split(/\s+/);
-          return [name, values] as const;
-        }));
+        const directives = new Map(
+          csp.split(';').map((d) => {
+            const [name, ...values] = d.trim().split(/\s+/);
+            return [name, values] as const;
+          }),
+        );
         expect(csp, where).not.toContain('unsafe-inline');
         expect(csp, where).not.toContain('unsafe-eval');
         expect(directives.get('frame-ancestors'), where).toEqual(["'none'"]);
@@ -376,7 +401,10 @@ describe('enumeration', () => {
 
       expect(shape(await ua.get('/verify'), unknown)).toEqual(shape(await ka.get('/verify'), known));
       for (let i = 0; i < 2; i++) {
-        const [kw, uw] = [await ka.post('/verify').send({ code: '000000' }), await ua.post('/verify').send({ code: '000000' })];
+        const [kw, uw] = [
+          await ka.post('/verify').send({ code: '000000' }),
+          await ua.post('/verify').send({ code: '000000' }),
+        ];
         expect(kw.status).toBe(401);
         expect(uw.body).toEqual(kw.body);
       }
@@ -384,7 +412,10 @@ describe('enumeration', () => {
       const [kf, uf] = await Promise.all(
         [ka, ua].map(async (agent) => {
           const token = await pageToken(agent, '/verify');
-          return agent.post('/verify').type('form').send(form({ code: '000000', _csrf: token }));
+          return agent
+            .post('/verify')
+            .type('form')
+            .send(form({ code: '000000', _csrf: token }));
         }),
       );
       expect(kf.status).toBe(401);
@@ -445,8 +476,14 @@ describe('enumeration', () => {
 
       const [wa, ma] = [t.agent(), t.agent()];
       const [wt, mt] = [await pageToken(wa), await pageToken(ma)];
-      const wrongPage = await wa.post('/auth').type('form').send(form({ email, password: 'not the password', _csrf: wt }));
-      const missingPage = await ma.post('/auth').type('form').send(form({ email: unknown, password: 'not the password', _csrf: mt }));
+      const wrongPage = await wa
+        .post('/auth')
+        .type('form')
+        .send(form({ email, password: 'not the password', _csrf: wt }));
+      const missingPage = await ma
+        .post('/auth')
+        .type('form')
+        .send(form({ email: unknown, password: 'not the password', _csrf: mt }));
       expect(wrongPage.status).toBe(401);
       expect(shape(missingPage, unknown)).toEqual(shape(wrongPage, email));
     });
@@ -459,7 +496,10 @@ describe('enumeration', () => {
       const n = await na.post('/register').send({ email: fresh, password: 'another password' });
       expect(n.status).toBe(200);
       expect(shape(e, existing)).toEqual(shape(n, fresh));
-      const [ev, nv] = [await ea.post('/verify').send({ code: '000000' }), await na.post('/verify').send({ code: '000000' })];
+      const [ev, nv] = [
+        await ea.post('/verify').send({ code: '000000' }),
+        await na.post('/verify').send({ code: '000000' }),
+      ];
       expect(nv.status).toBe(401);
       expect(ev.body).toEqual(nv.body);
 

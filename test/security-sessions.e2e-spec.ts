@@ -68,7 +68,7 @@ afterAll(() => redis?.destroy());
 
 interface SessionRecord {
   user?: { email: string; aal: number; amr: string[] };
-  pending?: { id: string; amr: string[] };
+  pending?: { id: string; factors: string[] };
   createdAt?: number;
   seenAt?: number;
   [k: string]: unknown;
@@ -131,7 +131,7 @@ describe('password mode over http', () => {
       expect(new Set([id0, id1, id2]).size).toBe(3);
       expect(await redis.exists([`sess:${id0}`, `sess:${id1}`])).toBe(0);
       const record = await readRecord(id2);
-      expect(record?.user).toMatchObject({ email: s.email, aal: 2, amr: ['pwd', 'otp'] });
+      expect(record?.user).toMatchObject({ email: s.email, aal: 2, amr: ['pwd', 'otp', 'mfa'] });
       expect(record).not.toHaveProperty('pending');
       // The replaced ids are worth nothing; the new one is signed in.
       for (const old of [s.before, s.pending]) expect((await me(old)).status).toBe(401);
@@ -143,7 +143,7 @@ describe('password mode over http', () => {
       const started = await http().post('/auth').send({ email, password: PASSWORD });
       const cookie = cookieOf(started);
       const record = await readRecord(idOf(cookie));
-      expect(record?.pending?.amr).toEqual(['pwd']);
+      expect(record?.pending?.factors).toEqual(['pwd']);
       expect(record).not.toHaveProperty('user');
       expect((await me(cookie)).status).toBe(401);
       // A page goes to the code page while a challenge is pending, to the sign-in page otherwise.
@@ -169,7 +169,10 @@ describe('password mode over http', () => {
 
       // An id the attacker chose (unsigned) is not taken over either.
       const chosen = 'sid=attacker-chosen-session-id';
-      const started = await http().post('/auth').set('Cookie', chosen).send({ email: await newUser('chosen'), password: PASSWORD });
+      const started = await http()
+        .post('/auth')
+        .set('Cookie', chosen)
+        .send({ email: await newUser('chosen'), password: PASSWORD });
       expect(started.status).toBe(200);
       expect(idOf(cookieOf(started))).not.toContain('attacker');
       expect(await redis.exists('sess:attacker-chosen-session-id')).toBe(0);
@@ -213,7 +216,10 @@ describe('password mode over http', () => {
         expect(page.status, cookie).toBe(303);
         expect(page.headers.location, cookie).toBe('/auth');
       }
-      const fresh = await http().post('/auth').set('Cookie', 'sid=garbage').send({ email: await newUser('after-forged'), password: PASSWORD });
+      const fresh = await http()
+        .post('/auth')
+        .set('Cookie', 'sid=garbage')
+        .send({ email: await newUser('after-forged'), password: PASSWORD });
       expect(fresh.status).toBe(200);
       // The real cookie still works: forgeries of it did no harm.
       expect((await me(s.after)).status).toBe(200);
@@ -228,7 +234,10 @@ describe('password mode over http', () => {
       expect(page.status).toBe(303);
       expect(page.headers.location).toBe('/auth');
       // The unreadable record is dropped, so the same browser can sign in again.
-      const again = await http().post('/auth').set('Cookie', s.after).send({ email: await newUser('corrupt-again'), password: PASSWORD });
+      const again = await http()
+        .post('/auth')
+        .set('Cookie', s.after)
+        .send({ email: await newUser('corrupt-again'), password: PASSWORD });
       expect(again.status).toBe(200);
     });
   });
@@ -320,14 +329,18 @@ describe('https deployment (APP_URL https, behind a TLS proxy with TRUST_PROXY=1
     expect(me.body.email).toBe(email);
     // The http cookie name means nothing here.
     const renamed = signedIn.replace(`${COOKIE}=`, 'sid=');
-    expect((await viaProxy(request(t.http).get('/me')).set('Accept', 'application/json').set('Cookie', renamed)).status).toBe(401);
+    expect(
+      (await viaProxy(request(t.http).get('/me')).set('Accept', 'application/json').set('Cookie', renamed)).status,
+    ).toBe(401);
   });
 
   it('never sends the session cookie over plain http', async () => {
     const page = await request(t.http).get('/auth');
     expect(page.status).toBe(200);
     expect(page.headers['set-cookie']).toBeUndefined();
-    const started = await request(t.http).post('/auth').send({ email: uniqueEmail('plain-http') });
+    const started = await request(t.http)
+      .post('/auth')
+      .send({ email: uniqueEmail('plain-http') });
     expect(started.headers['set-cookie']).toBeUndefined();
   });
 

@@ -29,3 +29,22 @@ export class RouteDisabledError extends Error {
     super('There is nothing here');
   }
 }
+
+/**
+ * The route needs a higher or fresher sign-in (`@RequireAal`, `@FreshAuth`): 401 `step_up_required`
+ * with the factors a step-up would ask for; pages go to `/step-up` and come back.
+ */
+export class StepUpRequiredError extends Error {
+  override name = 'StepUpRequiredError';
+  constructor(readonly factors: string[]) {
+    super('Confirm it is you to continue');
+  }
+}
+
+/** `POST /verify/resend` at a step that sends no code (a second factor without the email fallback). */
+export class NothingToResendError extends Error {
+  override name = 'NothingToResendError';
+  constructor() {
+    super('This step does not use an emailed code');
+  }
+}

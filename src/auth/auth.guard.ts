@@ -1,43 +1,75 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { isRead, JSON_ONLY, wantsJson } from '../http/index.js';
-import { SessionService, type SessionUser } from '../session/index.js';
-import { UnauthenticatedError } from './auth.errors.js';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { Clock } from '../clock/index.js';
+import { IS_PUBLIC, isRead, JSON_ONLY, wantsJson } from '../http/index.js';
+import { SessionService } from '../session/index.js';
+import { StepUpRequiredError, UnauthenticatedError } from './auth.errors.js';
+import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
+import type { SessionUser } from './auth-session.js';
+import { FactorRegistry } from './factors/index.js';
+import { FRESH_AUTH, REQUIRE_AAL } from './step-up.decorators.js';
 
 /**
- * Lets a request through only for a fully signed-in session: both factors in password mode,
- * the code in email mode. A missing, expired or unreadable session is "signed out", never an
- * error. Reads nothing beyond the session that the session middleware already loaded.
+ * Lets a request through only for a signed-in session (see {@link isSignedIn}), and, on routes
+ * marked `@RequireAal(n)` or `@FreshAuth(s)`, only for one at that level or that recent. A missing,
+ * expired or unreadable session is "signed out", never an error. Use it per controller
+ * (`@UseGuards(AuthGuard)`) or app-wide (`{ provide: APP_GUARD, useClass: AuthGuard }`) with
+ * `@Public()` on the open routes.
+ * @throws UnauthenticatedError (401 / a redirect to sign in), StepUpRequiredError (401 / `/step-up`)
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
+    @InjectAuthOptions() protected readonly options: AuthModuleOptions,
     protected readonly sessions: SessionService,
+    protected readonly factors: FactorRegistry,
+    protected readonly clock: Clock,
     protected readonly reflector: Reflector = new Reflector(),
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { jsonOnly?: boolean }>();
-    if (this.reflector.get<boolean | undefined>(JSON_ONLY, context.getHandler())) req.jsonOnly = true;
-    if (isSignedIn(req.session?.user, this.options)) return true;
-    if (req.session && isRead(req) && !wantsJson(req) && isLocalPath(req.originalUrl)) {
-      // Remember the page so the sign-in ends there.
-      req.session.returnTo = req.originalUrl;
-      this.sessions.init(req.session);
+    if (this.reflector.getAllAndOverride<boolean | undefined>(JSON_ONLY, targets)) req.jsonOnly = true;
+    const user = req.session?.user;
+    if (!isSignedIn(user, this.options)) {
+      this.rememberPage(req);
+      throw new UnauthenticatedError(!!req.session?.pending);
     }
-    throw new UnauthenticatedError(!!req.session?.pending);
+    const aal = this.reflector.getAllAndOverride<number | undefined>(REQUIRE_AAL, targets);
+    const maxAge = this.reflector.getAllAndOverride<number | undefined>(FRESH_AUTH, targets);
+    const tooLow = aal !== undefined && user.aal < aal;
+    const tooOld = maxAge !== undefined && this.clock.now() - user.authTime > maxAge * 1000;
+    if (tooLow || tooOld) {
+      this.rememberPage(req);
+      const enrolled = await this.factors.enrolled(user.email);
+      throw new StepUpRequiredError(enrolled.length ? enrolled : ['email_otp']);
+    }
+    return true;
+  }
+
+  /** A page asked for while signed out (or not signed in enough) is where the sign-in ends. */
+  protected rememberPage(req: Request): void {
+    if (req.session && isRead(req) && !wantsJson(req) && isLocalPath(req.originalUrl)) {
+      req.session.returnTo = req.originalUrl;
+      this.sessions.of(req).init();
+    }
   }
 }
 
 /**
- * True for a fully signed-in session: both factors in password mode (aal 2), the code in email
- * mode. A session of a lower level (e.g. signed in before the server moved to password mode) is not.
+ * True for a fully signed-in session: in password mode one that passed the password (or reached
+ * AAL2 without it, e.g. with a passkey); in email mode any signed-in session. A session of a lower
+ * level (signed in by code alone before the server moved to password mode) is not.
  */
-export function isSignedIn(user: SessionUser | undefined, options: Pick<AuthModuleOptions, 'firstFactor'>): boolean {
-  return !!user && user.aal >= (options.firstFactor === 'password' ? 2 : 1);
+export function isSignedIn(
+  user: SessionUser | undefined,
+  options: Pick<AuthModuleOptions, 'firstFactor'>,
+): user is SessionUser {
+  if (!user) return false;
+  return options.firstFactor !== 'password' || user.factors.includes('pwd') || user.aal >= 2;
 }
 
 /** A same-site path: one leading slash, no scheme, no backslash tricks. */

@@ -1,9 +1,13 @@
 import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
+import type { FactorId } from './auth-session.js';
 import type { UserStore } from './users/user-store.js';
 
 /** Options of {@link AuthModule}. */
 export interface AuthModuleOptions {
-  /** `password`: password, then the emailed code. `email`: the emailed code alone. */
+  /**
+   * The first factor. `password`: the password, then the emailed code (or the account's second
+   * factor when it has one). `email`: the emailed code (then the account's second factor, if any).
+   */
   firstFactor: 'password' | 'email';
   /** `open`: people can create accounts; `closed`: only existing accounts sign in. */
   signup: 'open' | 'closed';
@@ -13,7 +17,21 @@ export interface AuthModuleOptions {
   userStore?: Type<UserStore>;
   /** Redis key prefix of the default user store (default `user:`). */
   userKeyPrefix?: string;
+  /**
+   * Password mode: an account with a second factor may ask for an emailed code instead of it
+   * (default false: such an account is never sent a sign-in code).
+   */
+  mfaEmailFallback?: boolean;
+  /**
+   * The second factors that count toward AAL2 (NIST SP 800-63B) beside another distinct factor
+   * (default `email_otp`, `totp`, `recovery_code`; rev 4 does not accept email, so a strict
+   * deployment leaves `email_otp` out).
+   */
+  aal2Factors?: FactorId[];
 }
+
+/** The default of {@link AuthModuleOptions.aal2Factors}. */
+export const DEFAULT_AAL2_FACTORS: FactorId[] = ['email_otp', 'totp', 'recovery_code'];
 
 /**
  * `AuthModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra

@@ -1,16 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
-import { ChallengeExpiredError, OtpService, OtpThrottleService, type Challenge } from '../otp/index.js';
-import { SessionService, type PendingChallenge } from '../session/index.js';
-import { UnauthenticatedError } from './auth.errors.js';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
-import { CodeDeliveryService, isDecoy } from './code-delivery.service.js';
+import { type Challenge, ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
+import type { SessionHandle } from '../session/index.js';
+import { NothingToResendError, UnauthenticatedError } from './auth.errors.js';
+import { AuthEvents, type FactorEvent } from './auth.events.js';
+import type { FactorId, PendingSignIn, PendingStep } from './auth-session.js';
+import { EmailCodeService } from './email-code.service.js';
+import { FactorRegistry, type SecondFactor } from './factors/index.js';
+import { type Authenticated, type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
 import { UserStore } from './users/user-store.js';
 
-/** What the code page shows about the pending challenge. */
+/** What the code page shows about the pending step. */
 export interface PendingView {
   email: string;
+  purpose: PendingSignIn['purpose'];
+  step: PendingStep;
+  /** The factors accepted at a `second_factor` step. */
+  factors: FactorId[];
   expiresAt: string;
   /** Epoch ms, for formatting. */
   expiresAtMs: number;
@@ -22,88 +29,152 @@ export interface PendingView {
   delivery: 'sent' | 'failed';
 }
 
-/** Completes and re-sends the session's pending challenge (POST /verify, POST /verify/resend). */
+/** The answer of `POST /verify`: `code` (an emailed code or an authenticator's), or `recoveryCode`. */
+export interface VerifyInput {
+  code?: string;
+  recoveryCode?: string;
+}
+
+/** Completes and re-sends the session's pending step (`POST /verify`, `POST /verify/resend`). */
 @Injectable()
 export class ChallengeService {
   constructor(
-    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
     protected readonly users: UserStore,
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
-    protected readonly sessions: SessionService,
-    protected readonly delivery: CodeDeliveryService,
+    protected readonly codes: EmailCodeService,
+    protected readonly factors: FactorRegistry,
+    protected readonly flow: SignInFlow,
+    @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
-  /** The live pending challenge of this session, or null (and the session forgets a dead one). */
-  async pending(req: Request): Promise<PendingView | null> {
-    const s = this.sessions.require(req);
-    if (!s.pending) return null;
-    const ch = await this.otp.find(s.pending.id);
+  /** The live pending step of this session, or null (and the session forgets a dead one). */
+  async pending(session: SessionHandle): Promise<PendingView | null> {
+    const p = session.maybe?.pending;
+    if (!p) return null;
+    const ch = await this.otp.find(p.id);
     if (!ch) {
-      await this.forget(req);
+      await this.forget(session);
       return null;
     }
     return {
       email: ch.identifier,
+      purpose: p.purpose,
+      step: p.step,
+      factors: p.options ?? [],
       expiresAt: new Date(ch.expiresAt).toISOString(),
       expiresAtMs: ch.expiresAt,
       attemptsRemaining: ch.attemptsRemaining,
       codeLength: this.otp.codeLength,
       resendAfter: Math.max(
         0,
-        Math.ceil(((s.pending.sentAt ?? 0) + this.throttle.resendAfterSeconds * 1000 - Date.now()) / 1000),
+        Math.ceil(((p.sentAt ?? 0) + this.throttle.resendAfterSeconds * 1000 - Date.now()) / 1000),
       ),
       delivery: ch.undelivered ? 'failed' : 'sent',
     };
   }
 
   /**
-   * Checks the code; on success the session moves to a new id and is signed in.
-   * @returns where to go next.
+   * Checks the answer to the pending step; on success the session moves to the next step or is
+   * signed in, under a new id either way.
    * @throws ValidationFailedError, ChallengeExpiredError, IdentifierLockedError, InvalidCodeError
    */
-  async verify(req: Request, code: string): Promise<string> {
-    if (code.length !== this.otp.codeLength) {
-      throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
+  async verify(session: SessionHandle, input: VerifyInput): Promise<SecondFactorRequired | Authenticated> {
+    const fields = (['code', 'recoveryCode'] as const).filter((f) => input[f] !== undefined);
+    if (fields.length !== 1) {
+      throw new ValidationFailedError([{ field: 'code', problems: ['send either code or recoveryCode'] }]);
     }
-    const s = this.sessions.require(req);
-    const p = s.pending;
+    const p = session.data.pending;
     if (!p) throw new ChallengeExpiredError();
-    let challenge: Challenge;
-    try {
-      challenge = await this.otp.verify(p.id, p.identifier, p.purpose as Challenge['purpose'], code);
-    } catch (err) {
-      if (err instanceof ChallengeExpiredError) await this.forget(req);
-      throw err;
+    const field = fields[0];
+    const answer = input[field]!;
+    if (p.step === 'email_otp') {
+      if (field !== 'code') throw this.notAsked(field);
+      return this.verifyEmailCode(session, p, answer);
     }
-    await this.completeAccount(challenge);
-    const amr = [...new Set([...p.amr, 'otp'])];
-    const next = s.returnTo ?? '/home';
-    await this.sessions.rotate(req, {
-      user: { email: challenge.identifier, aal: amr.length >= 2 ? 2 : 1, amr, authTime: Date.now() },
-    });
-    return next;
+    const factor = this.factors.byField(field, p.options ?? []);
+    if (!factor) throw this.notAsked(field);
+    return this.verifySecondFactor(session, p, factor, answer);
   }
 
   /**
-   * A new code for the pending challenge: same attempts, same deadline.
-   * @throws ChallengeExpiredError, SendRateLimitedError
+   * A new code for the pending emailed-code step (same attempts, same deadline); at a second-factor
+   * step that offers `email_otp` (the fallback), an emailed code replaces that step.
+   * @throws ChallengeExpiredError, SendRateLimitedError, NothingToResendError
    */
-  async resend(req: Request): Promise<{ status: 'code_sent'; resendAfter: number }> {
-    const s = this.sessions.require(req);
-    const p: PendingChallenge | undefined = s.pending;
+  async resend(
+    session: SessionHandle,
+    locales: readonly string[],
+  ): Promise<{ status: 'code_sent'; resendAfter: number } | CodeSent> {
+    const p = session.data.pending;
     if (!p) throw new ChallengeExpiredError();
     const challenge = await this.otp.find(p.id);
     if (!challenge) {
-      await this.forget(req);
+      await this.forget(session);
       throw new ChallengeExpiredError();
     }
+    if (p.step === 'second_factor') {
+      if (!p.options?.includes('email_otp')) throw new NothingToResendError();
+      await this.throttle.reserveSend(p.identifier);
+      await this.otp.cancel(p.id);
+      return this.flow.emailStep(
+        session,
+        { purpose: p.purpose, identifier: p.identifier, factors: p.factors },
+        locales,
+      );
+    }
     await this.throttle.reserveSend(p.identifier);
-    const { code } = await this.otp.reissue(challenge, isDecoy(challenge));
-    this.delivery.deliver(challenge, code, req);
+    await this.codes.resend(challenge, locales);
     p.sentAt = Date.now();
-    await this.sessions.save(req);
+    await session.save();
     return { status: 'code_sent', resendAfter: this.throttle.resendAfterSeconds };
+  }
+
+  protected async verifyEmailCode(session: SessionHandle, p: PendingSignIn, code: string) {
+    if (code.length !== this.otp.codeLength) {
+      throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
+    }
+    const challenge = await this.settle(session, p, 'email_otp', () =>
+      this.otp.verify(p.id, p.identifier, p.purpose, code),
+    );
+    await this.completeAccount(challenge);
+    return this.flow.advance(session, p, 'email_otp');
+  }
+
+  /**
+   * The lock is checked first, so a right answer during a lock spends nothing (a TOTP step, a
+   * recovery code); then the factor checks the answer, and the step's challenge counts the outcome.
+   */
+  protected async verifySecondFactor(session: SessionHandle, p: PendingSignIn, factor: SecondFactor, answer: string) {
+    if (!factor.isWellFormed(answer)) {
+      throw new ValidationFailedError([
+        { field: factor.field, problems: [`${factor.field} is not in the expected format`] },
+      ]);
+    }
+    await this.throttle.assertNotLocked(p.identifier);
+    if (!(await this.otp.find(p.id))) {
+      await this.forget(session);
+      throw new ChallengeExpiredError();
+    }
+    const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose }, answer);
+    await this.settle(session, p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right));
+    return this.flow.advance(session, p, factor.id);
+  }
+
+  /** Runs a check of the pending step: forgets a dead step, reports a wrong answer. */
+  protected async settle(session: SessionHandle, p: PendingSignIn, factor: FactorId, check: () => Promise<Challenge>) {
+    try {
+      return await check();
+    } catch (err) {
+      if (err instanceof ChallengeExpiredError) await this.forget(session);
+      else
+        this.events?.emit(AuthEvents.FactorFailed, {
+          identifier: p.identifier,
+          purpose: p.purpose,
+          factor,
+        } satisfies FactorEvent);
+      throw err;
+    }
   }
 
   /** Creates the account a sign-up challenge proved; a sign-in needs the account to exist. */
@@ -119,11 +190,17 @@ export class ChallengeService {
       if (!created && challenge.meta?.ph) throw new ChallengeExpiredError();
       return;
     }
-    if (!(await this.users.findByEmail(challenge.identifier))) throw new UnauthenticatedError();
+    if (challenge.purpose === 'sign-in' && !(await this.users.findByEmail(challenge.identifier))) {
+      throw new UnauthenticatedError();
+    }
   }
 
-  protected async forget(req: Request): Promise<void> {
-    delete req.session.pending;
-    await this.sessions.save(req);
+  protected notAsked(field: string): ValidationFailedError {
+    return new ValidationFailedError([{ field, problems: [`${field} is not asked for at this step`] }]);
+  }
+
+  protected async forget(session: SessionHandle): Promise<void> {
+    delete session.data.pending;
+    await session.save();
   }
 }

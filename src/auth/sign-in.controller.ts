@@ -1,19 +1,21 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { FormPage, reply } from '../http/index.js';
+import { AcceptLanguages, FormPage, Public, reply } from '../http/index.js';
+import { CurrentSession, type SessionHandle } from '../session/index.js';
 import { PageRenderer } from '../view/index.js';
 import { isSignedIn } from './auth.guard.js';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
+import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
 import { SignInDto } from './dto/index.js';
 import { SignInService } from './sign-in.service.js';
 
 /** `GET /auth` (the sign-in page) and `POST /auth` (first step of signing in). */
 @Controller('auth')
+@Public()
 export class SignInController {
   constructor(
     protected readonly signIn: SignInService,
     protected readonly pages: PageRenderer,
-    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
+    @InjectAuthOptions() protected readonly options: AuthModuleOptions,
   ) {}
 
   @Get()
@@ -27,8 +29,14 @@ export class SignInController {
   @Post()
   @HttpCode(200)
   @FormPage('pages/sign-in')
-  async start(@Body() body: SignInDto, @Req() req: Request, @Res() res: Response) {
-    const answer = await this.signIn.start(req, body.email, body.password);
+  async start(
+    @Body() body: SignInDto,
+    @CurrentSession() session: SessionHandle,
+    @AcceptLanguages() locales: string[],
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    const answer = await this.signIn.start(session, { email: body.email, password: body.password }, locales);
     reply(req, res, '/verify', answer);
   }
 }

@@ -1,44 +1,51 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
-import { OtpService, OtpThrottleService, type StartChallenge } from '../otp/index.js';
-import { SessionService } from '../session/index.js';
+import { OtpThrottleService } from '../otp/index.js';
+import type { SessionHandle } from '../session/index.js';
 import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
-import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition.js';
-import { CodeDeliveryService, DECOY } from './code-delivery.service.js';
+import { AuthEvents, type FactorEvent } from './auth.events.js';
+import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
+import { FactorRegistry } from './factors/index.js';
 import { PasswordService } from './password.service.js';
+import { type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
 import { UserStore } from './users/user-store.js';
 
-/** The answer to a started challenge. */
-export interface CodeSent {
-  status: 'code_sent';
-  next: '/verify';
-  expiresAt: string;
-  resendAfter: number;
+/** What `POST /auth` and `POST /register` take. */
+export interface FirstFactorInput {
+  email: string;
+  password?: string;
 }
 
 /**
- * Starts sign-in and sign-up challenges (POST /auth, POST /register). Every path costs the
- * same work and gives the same answer whether or not the account exists.
+ * The first step of signing in (`POST /auth`) and up (`POST /register`). Every path costs the same
+ * work and gives the same answer whether or not the account exists.
  */
 @Injectable()
 export class SignInService {
   constructor(
-    @Inject(AUTH_MODULE_OPTIONS) protected readonly options: AuthModuleOptions,
+    @InjectAuthOptions() protected readonly options: AuthModuleOptions,
     protected readonly users: UserStore,
     protected readonly passwords: PasswordService,
-    protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
-    protected readonly delivery: CodeDeliveryService,
-    protected readonly sessions: SessionService,
+    protected readonly factors: FactorRegistry,
+    protected readonly flow: SignInFlow,
+    @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
   /**
-   * POST /auth. Order: (validation by the pipe) lock, password, cooldown and caps, then the code.
-   * @throws IdentifierLockedError, InvalidCredentialsError, SendRateLimitedError, StoreUnavailableError
+   * `POST /auth`. Order: (validation by the pipe) lock, password, then either the account's second
+   * factor (no mail) or the send budget and an emailed code.
+   * @param locales the reader's languages, for the mail.
+   * @throws ValidationFailedError, IdentifierLockedError, InvalidCredentialsError, SendRateLimitedError, StoreUnavailableError
    */
-  async start(req: Request, email: string, password?: string): Promise<CodeSent> {
-    this.sessions.require(req);
+  async start(
+    session: SessionHandle,
+    input: FirstFactorInput,
+    locales: readonly string[],
+  ): Promise<CodeSent | SecondFactorRequired> {
+    void session.data; // a POST needs its session: 503 now when the store failed
+    const { email, password } = input;
     if (this.options.firstFactor === 'password') {
       if (password === undefined)
         throw new ValidationFailedError([{ field: 'password', problems: ['password is required'] }]);
@@ -46,10 +53,23 @@ export class SignInService {
       const user = await this.users.findByEmail(email);
       if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
         await this.throttle.recordFailure(email);
+        this.events?.emit(AuthEvents.FactorFailed, {
+          identifier: email,
+          purpose: 'sign-in',
+          factor: 'pwd',
+        } satisfies FactorEvent);
         throw new InvalidCredentialsError();
       }
+      this.events?.emit(AuthEvents.FactorPassed, {
+        identifier: email,
+        purpose: 'sign-in',
+        factor: 'pwd',
+      } satisfies FactorEvent);
+      const start = { purpose: 'sign-in' as const, identifier: email, factors: ['pwd'] };
+      const enrolled = await this.factors.enrolled(email);
+      if (enrolled.length) return this.flow.secondFactorStep(session, start, enrolled);
       await this.throttle.reserveSend(email);
-      return this.issue(req, { purpose: 'sign-in', identifier: email }, ['pwd']);
+      return this.flow.emailStep(session, start, locales);
     }
 
     if (password !== undefined) {
@@ -59,51 +79,33 @@ export class SignInService {
     }
     await this.throttle.reserveSendUnlessLocked(email);
     const user = await this.users.findByEmail(email);
-    if (user) return this.issue(req, { purpose: 'sign-in', identifier: email }, []);
-    if (this.options.signup === 'open') return this.issue(req, { purpose: 'sign-up', identifier: email }, []);
+    if (user) return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales);
+    if (this.options.signup === 'open') {
+      return this.flow.emailStep(session, { purpose: 'sign-up', identifier: email, factors: [] }, locales);
+    }
     // Closed sign-up: a challenge that looks and counts like a real one, and no mail.
-    return this.issue(req, { purpose: 'sign-in', identifier: email, decoy: true, meta: { [DECOY]: 'closed' } }, []);
+    return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales, {
+      decoy: 'closed',
+    });
   }
 
   /**
-   * POST /register (password mode). An existing address gets the same answer and a notice mail;
+   * `POST /register` (password mode). An existing address gets the same answer and a notice mail;
    * its account is not touched.
    */
-  async register(req: Request, email: string, password: string): Promise<CodeSent> {
-    this.sessions.require(req);
+  async register(
+    session: SessionHandle,
+    input: Required<FirstFactorInput>,
+    locales: readonly string[],
+  ): Promise<CodeSent> {
+    void session.data;
     if (this.options.signup === 'closed') throw new SignupClosedError();
+    const { email, password } = input;
     await this.throttle.reserveSendUnlessLocked(email);
     // Hash first in every case: the existing-account path must cost the same.
     const passwordHash = await this.passwords.hash(password);
-    const existing = await this.users.findByEmail(email);
-    if (existing) {
-      return this.issue(req, { purpose: 'sign-up', identifier: email, decoy: true, meta: { [DECOY]: 'exists' } }, [
-        'pwd',
-      ]);
-    }
-    return this.issue(req, { purpose: 'sign-up', identifier: email, meta: { ph: passwordHash } }, ['pwd']);
-  }
-
-  /** Starts the challenge, moves the session to a new id that waits on it, and queues the mail. */
-  protected async issue(req: Request, input: StartChallenge, amr: string[]): Promise<CodeSent> {
-    const { challenge, code } = await this.otp.start(input);
-    const returnTo = req.session.returnTo;
-    await this.sessions.rotate(req, {
-      pending: {
-        id: challenge.id,
-        purpose: challenge.purpose,
-        identifier: challenge.identifier,
-        amr,
-        sentAt: Date.now(),
-      },
-      ...(returnTo ? { returnTo } : {}),
-    });
-    this.delivery.deliver(challenge, code, req);
-    return {
-      status: 'code_sent',
-      next: '/verify',
-      expiresAt: new Date(challenge.expiresAt).toISOString(),
-      resendAfter: this.throttle.resendAfterSeconds,
-    };
+    const start = { purpose: 'sign-up' as const, identifier: email, factors: ['pwd'] };
+    if (await this.users.findByEmail(email)) return this.flow.emailStep(session, start, locales, { decoy: 'exists' });
+    return this.flow.emailStep(session, start, locales, { meta: { ph: passwordHash } });
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { MailEvents, type MailUndeliverableEvent } from '../mail/index.js';
 import { OtpService } from '../otp/index.js';
-import { challengeOfTag } from './code-delivery.service.js';
+import { challengeOfTag } from './email-code.service.js';
 
 /**
  * Marks a challenge whose mail will not arrive, so the code page can say so and offer another

@@ -2,22 +2,26 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { Request } from 'express';
 import { catchError } from 'rxjs';
 import { wantsJson } from '../http/index.js';
+import { SessionService } from '../session/index.js';
 import { ChallengeService } from './challenge.service.js';
 
 /**
  * A form post to /verify that fails (a wrong code, and a malformed one rejected by validation too)
- * gets the code page back: this keeps what the page shows about the pending challenge for it.
+ * gets the code page back: this keeps what the page shows about the pending step for it.
  */
 @Injectable()
 export class VerifyPageInterceptor implements NestInterceptor {
-  constructor(protected readonly challenges: ChallengeService) {}
+  constructor(
+    protected readonly challenges: ChallengeService,
+    protected readonly sessions: SessionService,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler) {
     const req = context.switchToHttp().getRequest<Request & { pageContext?: Record<string, unknown> }>();
     return next.handle().pipe(
       catchError(async (err: unknown) => {
         if (!wantsJson(req) && req.session) {
-          req.pageContext = { pending: await this.challenges.pending(req).catch(() => null) };
+          req.pageContext = { pending: await this.challenges.pending(this.sessions.of(req)).catch(() => null) };
         }
         throw err;
       }),

@@ -184,11 +184,17 @@ describe('loadConfig', () => {
     it('gives a clear message for each documented case', () => {
       expect(configError({ PORT: 'abc' }).message).toMatch(/PORT must be an integer/);
       expect(configError({ APP_URL: 'ftp://x' }).message).toContain('APP_URL must be an http(s) URL');
-      expect(configError({ REDIS_URL: 'http://x' }).message).toContain('REDIS_URL must start with redis:// or rediss://');
+      expect(configError({ REDIS_URL: 'http://x' }).message).toContain(
+        'REDIS_URL must start with redis:// or rediss://',
+      );
       expect(configError({ SMTP_URL: 'x' }).message).toContain('SMTP_URL must start with smtp:// or smtps://');
-      expect(configError({ SESSION_SECRET: 'short' }).message).toContain('SESSION_SECRET must be at least 32 characters');
+      expect(configError({ SESSION_SECRET: 'short' }).message).toContain(
+        'SESSION_SECRET must be at least 32 characters',
+      );
       expect(configError({ OTP_SECRET: 'short' }).message).toContain('OTP_SECRET must be at least 32 characters');
-      expect(configError({ AUTH_FIRST_FACTOR: 'sms' }).message).toMatch(/AUTH_FIRST_FACTOR must be one of .*password, email/);
+      expect(configError({ AUTH_FIRST_FACTOR: 'sms' }).message).toMatch(
+        /AUTH_FIRST_FACTOR must be one of .*password, email/,
+      );
       expect(configError({ OTP_TTL_SECONDS: '0' }).message).toMatch(/OTP_TTL_SECONDS must not be less than 1/);
     });
 

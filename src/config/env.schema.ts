@@ -9,69 +9,118 @@ const toInt = ({ value }: { value: unknown }) =>
  * Every variable is documented in the README; defaults are applied in `app.config.ts`.
  */
 export class EnvironmentVariables {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV?: string;
 
-  @IsOptional() @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'APP_URL must be an http(s) URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'APP_URL must be an http(s) URL' })
   APP_URL?: string;
 
-  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
 
-  @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must start with smtp:// or smtps://' })
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must start with smtp:// or smtps://' })
   SMTP_URL?: string;
 
-  @IsOptional() @IsString() @Matches(/^[^\r\n]+$/, { message: 'MAIL_FROM must be one line' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\r\n]+$/, { message: 'MAIL_FROM must be one line' })
   MAIL_FROM?: string;
 
-  @IsOptional() @IsIn(['true', 'false'], { message: 'MAIL_CODE_IN_SUBJECT must be true or false' })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MAIL_CODE_IN_SUBJECT must be true or false' })
   MAIL_CODE_IN_SUBJECT?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
     message: 'SESSION_SECRET must be at least 32 characters (a comma list rotates: each at least 32)',
   })
   SESSION_SECRET?: string;
 
-  @IsOptional() @IsString() @MinLength(32, { message: 'OTP_SECRET must be at least 32 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'OTP_SECRET must be at least 32 characters' })
   OTP_SECRET?: string;
 
-  @IsOptional() @IsIn(['password', 'email'])
+  @IsOptional()
+  @IsIn(['password', 'email'])
   AUTH_FIRST_FACTOR?: string;
 
-  @IsOptional() @IsIn(['open', 'closed'])
+  @IsOptional()
+  @IsIn(['open', 'closed'])
   AUTH_SIGNUP?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(4) @Max(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(4)
+  @Max(10)
   OTP_LENGTH?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2_147_483)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483)
   OTP_TTL_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   OTP_MAX_ATTEMPTS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2_147_483)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483)
   OTP_RESEND_SECONDS?: number;
 
-  @IsOptional() @IsString()
-  @Matches(/^(true|false|\d+|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, {
-    message: 'TRUST_PROXY must be true, false, a hop count, or a comma list of subnets',
-  })
+  @IsOptional()
+  @IsString()
+  @Matches(
+    /^(true|false|\d+|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/,
+    {
+      message: 'TRUST_PROXY must be true, false, a hop count, or a comma list of subnets',
+    },
+  )
   TRUST_PROXY?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1048576)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1048576)
   PASSWORD_HASH_MEMORY_KIB?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
   PASSWORD_HASH_ITERATIONS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   RATE_LIMIT_PER_MINUTE?: number;
 
-  @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
 }

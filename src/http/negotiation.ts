@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
 /** Metadata key of {@link JsonOnly}. */
@@ -40,3 +40,8 @@ export function reply(req: Request, res: Response, redirect: string, json?: unkn
 export function isRead(req: Pick<Request, 'method'>): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
+
+/** The client's languages, best first (`Accept-Language`), for services that write in them (mails). */
+export const AcceptLanguages = createParamDecorator((_: unknown, ctx: ExecutionContext): string[] =>
+  ctx.switchToHttp().getRequest<Request>().acceptsLanguages(),
+);

@@ -56,11 +56,42 @@ export class OtpService {
   }
 
   /**
+   * Starts a `second-factor` challenge: no code is made; {@link settleStep} records the outcome of
+   * the check made elsewhere.
+   */
+  async startStep(input: { purpose: ChallengePurpose; identifier: string }): Promise<Challenge> {
+    const challenge: Challenge = {
+      id: randomBytes(16).toString('base64url'),
+      purpose: input.purpose,
+      identifier: input.identifier,
+      factor: 'second-factor',
+      expiresAt: Date.now() + this.options.ttlMs,
+      attemptsRemaining: this.options.maxAttempts,
+    };
+    await this.store.create({ ...challenge, digest: this.stepDigest(challenge) });
+    return challenge;
+  }
+
+  /**
+   * Settles a `second-factor` challenge with the outcome of its check, atomically like a code: a
+   * right answer completes it (once, even under concurrency), a wrong one spends an attempt and
+   * counts a failure toward the identifier's lock.
+   * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError (a wrong answer).
+   */
+  async settleStep(id: string, identifier: string, purpose: ChallengePurpose, right: boolean): Promise<Challenge> {
+    const digest = right ? this.stepDigest({ id, identifier, purpose }) : randomBytes(32).toString('base64url');
+    return this.settle(id, identifier, digest);
+  }
+
+  /**
    * Checks a code for the challenge `id` of `identifier`.
    * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError.
    */
   async verify(id: string, identifier: string, purpose: ChallengePurpose, code: string): Promise<Challenge> {
-    const digest = this.digest({ id, identifier, purpose }, code);
+    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, code));
+  }
+
+  protected async settle(id: string, identifier: string, digest: string): Promise<Challenge> {
     const result = await this.store.consume(id, identifier, digest, this.options.failure, Date.now());
     switch (result.status) {
       case 'ok':
@@ -114,6 +145,13 @@ export class OtpService {
     return randomInt(0, 10 ** this.options.length)
       .toString()
       .padStart(this.options.length, '0');
+  }
+
+  /** The digest a `second-factor` challenge is completed with: only this service can make it. */
+  protected stepDigest(c: Pick<Challenge, 'id' | 'identifier' | 'purpose'>): string {
+    return createHmac('sha256', this.options.secret)
+      .update(`step|${c.purpose}|${c.id}|${c.identifier}`)
+      .digest('base64url');
   }
 
   protected digest(c: Pick<Challenge, 'id' | 'identifier' | 'purpose'>, code: string): string {

@@ -1,8 +1,12 @@
 /** Why a challenge exists. Later flows (password reset, step-up) add their purpose here. */
 export type ChallengePurpose = 'sign-in' | 'sign-up' | 'password-reset' | 'step-up';
 
-/** The factor a challenge waits for. Authenticator apps and recovery codes come later. */
-export type ChallengeFactor = 'email-otp';
+/**
+ * What a challenge waits for: `email-otp`, a code this service made and mailed; `second-factor`,
+ * an answer checked elsewhere (an authenticator app, a recovery code) and settled here, so its
+ * attempts, deadline and the identifier's lock work exactly as for codes.
+ */
+export type ChallengeFactor = 'email-otp' | 'second-factor';
 
 /** A pending proof: "someone holding `identifier` must show `factor` for `purpose`". */
 export interface Challenge {

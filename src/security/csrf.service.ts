@@ -31,7 +31,7 @@ export class CsrfService {
   token(req: Request): string | undefined {
     if (!req.session) return undefined;
     // A form is only useful if its session comes back: make sure a new session is saved.
-    this.sessions.init(req.session);
+    this.sessions.of(req).init();
     return this.csrf.generateToken(req);
   }
 

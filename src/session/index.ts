@@ -7,5 +7,7 @@ export {
 } from './session.module-definition.js';
 export { SessionMiddleware } from './session.middleware.js';
 export { SessionService } from './session.service.js';
-export type { SessionUser, PendingChallenge } from './session.types.js';
+export { SessionHandle, CurrentSession } from './session-handle.js';
+export { SessionFields, type FieldCheck } from './session-fields.js';
+export { isObject, isStrings, isTime, isSessionRecord } from './session-record.js';
 export { RedisSessionStore, wasLoaded } from './redis-session.store.js';

@@ -1,6 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { type RedisClient, withDeadline } from '../redis/index.js';
+import type { SessionFields } from './session-fields.js';
 import { isSessionRecord } from './session-record.js';
 
 /** Marks a record read from Redis (never stored): its later writes must not recreate it. */
@@ -27,15 +28,22 @@ type Callback = (err?: any, data?: any) => void;
  * saves again at the end of a request whose id was rotated and already saved).
  */
 export class RedisSessionStore extends RedisStore {
-  constructor(opts: { client: RedisClient; prefix: string; ttl: (sess: SessionData) => number }) {
+  constructor(opts: {
+    client: RedisClient;
+    prefix: string;
+    ttl: (sess: SessionData) => number;
+    fields?: SessionFields;
+  }) {
     super({
-      ...opts,
+      client: opts.client,
+      prefix: opts.prefix,
+      ttl: opts.ttl,
       disableTouch: true,
       serializer: {
         stringify: (s: SessionData) => JSON.stringify({ ...s, cookie: undefined, [LOADED]: undefined }),
         parse: (raw: string) => {
           const record: unknown = JSON.parse(raw);
-          if (!isSessionRecord(record)) throw new Error('not a session record');
+          if (!isSessionRecord(record, opts.fields)) throw new Error('not a session record');
           // Any stored cookie copy is ignored: the cookie settings are global.
           return { ...(record as object), cookie: {}, [LOADED]: true } as unknown as SessionData;
         },

@@ -3,14 +3,15 @@ import { ConfigurableModuleClass, SESSION_MODULE_OPTIONS } from './session.modul
 import { SessionMiddleware } from './session.middleware.js';
 import { SESSION_HANDLER, SESSION_POLICY, sessionProviders } from './session.providers.js';
 import { SessionService } from './session.service.js';
+import { SessionFields } from './session-fields.js';
 
 /**
  * express-session on connect-redis (or memory without Redis), with idle and absolute limits.
  * Exports {@link SessionMiddleware} for the host app to apply; it applies nothing by itself.
  */
 @Module({
-  providers: [...sessionProviders, SessionMiddleware, SessionService],
+  providers: [...sessionProviders, SessionFields, SessionMiddleware, SessionService],
   // The middleware is instantiated where the app applies it, so its dependencies are exported too.
-  exports: [SessionMiddleware, SessionService, SESSION_HANDLER, SESSION_POLICY, SESSION_MODULE_OPTIONS],
+  exports: [SessionMiddleware, SessionService, SessionFields, SESSION_HANDLER, SESSION_POLICY, SESSION_MODULE_OPTIONS],
 })
 export class SessionModule extends ConfigurableModuleClass {}

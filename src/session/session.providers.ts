@@ -2,6 +2,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import session, { MemoryStore, type SessionData, type Store } from 'express-session';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { RedisSessionStore } from './redis-session.store.js';
+import { SessionFields } from './session-fields.js';
 import { SESSION_MODULE_OPTIONS, type SessionModuleOptions } from './session.module-definition.js';
 
 /** Resolved session policy (ms). */
@@ -40,7 +41,12 @@ export function recordTtlSeconds(sess: SessionData, p: SessionPolicy, now = Date
   return Math.max(1, Math.ceil(Math.min(idle, absoluteLeft) / 1000));
 }
 
-function buildStore(o: SessionModuleOptions, p: SessionPolicy, redis: RedisClient | null): Store {
+function buildStore(
+  o: SessionModuleOptions,
+  p: SessionPolicy,
+  redis: RedisClient | null,
+  fields: SessionFields,
+): Store {
   if (o.store) return o.store;
   if (!redis) {
     new Logger('Session').warn('No Redis: sessions are kept in process memory (development only)');
@@ -51,6 +57,7 @@ function buildStore(o: SessionModuleOptions, p: SessionPolicy, redis: RedisClien
     client: redis,
     prefix: o.keyPrefix ?? 'sess:',
     ttl: (sess: SessionData) => recordTtlSeconds(sess, p),
+    fields,
   });
 }
 
@@ -59,11 +66,11 @@ export const sessionProviders: Provider[] = [
   { provide: SESSION_POLICY, useFactory: resolvePolicy, inject: [SESSION_MODULE_OPTIONS] },
   {
     provide: SESSION_HANDLER,
-    useFactory: (o: SessionModuleOptions, p: SessionPolicy, redis: RedisClient | null) =>
+    useFactory: (o: SessionModuleOptions, p: SessionPolicy, redis: RedisClient | null, fields: SessionFields) =>
       session({
         name: p.cookieName,
         secret: o.secrets,
-        store: buildStore(o, p, redis),
+        store: buildStore(o, p, redis, fields),
         resave: false,
         saveUninitialized: false,
         rolling: false,
@@ -73,6 +80,6 @@ export const sessionProviders: Provider[] = [
         // No maxAge: a browser-session cookie; the server enforces idle and absolute limits.
         cookie: { httpOnly: true, sameSite: 'lax', secure: p.secure, path: '/' },
       }),
-    inject: [SESSION_MODULE_OPTIONS, SESSION_POLICY, { token: REDIS_CLIENT, optional: true }],
+    inject: [SESSION_MODULE_OPTIONS, SESSION_POLICY, { token: REDIS_CLIENT, optional: true }, SessionFields],
   },
 ];

@@ -1,4 +1,3 @@
-export { Clock, SystemClock } from './clock.js';
 export { TotpService } from './totp.service.js';
 export { TotpStore } from './totp-store.js';
 export { RedisTotpStore, type RedisTotpStoreOptions } from './redis-totp.store.js';

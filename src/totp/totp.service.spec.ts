@@ -2,7 +2,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { Secret } from 'otpauth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyRing, parseKeyRing, SecretBox } from '../crypto/index.js';
-import { Clock } from './clock.js';
+import { Clock } from '../clock/index.js';
 import { MemoryTotpStore } from './memory-totp.store.js';
 import { TotpStore } from './totp-store.js';
 import { TotpService } from './totp.service.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Optional } from '@nestjs/common';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { toString as qrToString } from 'qrcode';
-import { Clock, SystemClock } from './clock.js';
+import { Clock, SystemClock } from '../clock/index.js';
 import { TOTP_DIGITS, TOTP_PERIOD_SECONDS, TOTP_WINDOW } from './totp.types.js';
 
 /** 160-bit secrets, the HMAC-SHA-1 output size that RFC 4226 §4 (R6) recommends. */

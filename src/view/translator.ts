@@ -13,6 +13,7 @@ export class Translator {
   private readonly resolvedCatalogs = new Map<string, Catalog>();
   private readonly picked = new Map<string, Catalog>();
   private readonly timeFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly listFormats = new Map<string, Intl.ListFormat>();
 
   constructor(
     localesDir: string,
@@ -40,8 +41,12 @@ export class Translator {
 
   /** The best locale for a request, from `Accept-Language` (quality order), else the default. */
   negotiate(req: Pick<Request, 'acceptsLanguages'> | undefined): string {
-    const wanted = req ? req.acceptsLanguages() : [];
-    for (const tag of wanted) {
+    return this.negotiateTags(req ? req.acceptsLanguages() : []);
+  }
+
+  /** The best locale for language tags in preference order (e.g. `['fr-CA', 'en']`), else the default. */
+  negotiateTags(tags: readonly string[]): string {
+    for (const tag of tags) {
       const resolved = this.resolve(tag);
       if (resolved) return resolved;
     }
@@ -96,6 +101,16 @@ export class Translator {
       this.timeFormats.set(locale, format);
     }
     return format.format(epochMs);
+  }
+
+  /** Items joined as people of `locale` join a list ("a, b and c"). */
+  list(locale: string, items: string[]): string {
+    let format = this.listFormats.get(locale);
+    if (!format) {
+      format = new Intl.ListFormat(locale, { type: 'conjunction' });
+      this.listFormats.set(locale, format);
+    }
+    return format.format(items);
   }
 
   protected lookup(locale: string, key: string): string | undefined {

@@ -89,6 +89,13 @@ export class ViewRenderer {
         ? i18n().t(locale, key)
         : i18n().t(locale, 'error.field.other', { field: String(field) });
     });
+    // The names of factors (`factor.<id>` in the catalog) joined as the reader's language joins a list.
+    this.hbs.registerHelper('factorList', (ids: unknown, options: Handlebars.HelperOptions) => {
+      const locale = localeOf(options);
+      const names = (Array.isArray(ids) ? ids : []).map((id) => i18n().t(locale, `factor.${String(id)}`));
+      return i18n().list(locale, names);
+    });
+    this.hbs.registerHelper('has', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
     this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) =>
       i18n().time(localeOf(options), epochMs),
     );

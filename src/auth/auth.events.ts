@@ -1,0 +1,51 @@
+import type { FactorId } from './auth-session.js';
+
+/**
+ * Events the sign-in flow emits (through `@nestjs/event-emitter`, when the app has it), so a host
+ * app can audit or react to every step: `@OnEvent(AuthEvents.SignedIn)`. They never carry a code,
+ * a password, a secret or a session id.
+ */
+export const AuthEvents = {
+  /** A step started: {@link ChallengeStartedEvent}. */
+  ChallengeStarted: 'auth.challenge.started',
+  /** A factor was passed: {@link FactorEvent}. */
+  FactorPassed: 'auth.factor.passed',
+  /** A wrong answer to a factor: {@link FactorEvent}. */
+  FactorFailed: 'auth.factor.failed',
+  /** A session was signed in: {@link SignedInEvent}. */
+  SignedIn: 'auth.signed_in',
+  /** A signed-in session confirmed it again: {@link SignedInEvent}. */
+  SteppedUp: 'auth.stepped_up',
+  /** A session signed out: {@link SignedOutEvent}. */
+  SignedOut: 'auth.signed_out',
+} as const;
+
+/** Payload of {@link AuthEvents.ChallengeStarted}. */
+export interface ChallengeStartedEvent {
+  identifier: string;
+  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  /** `email_otp` (a code was mailed, or a decoy started) or `second_factor`. */
+  step: 'email_otp' | 'second_factor';
+  /** The factors accepted at a `second_factor` step. */
+  factors?: FactorId[];
+}
+
+/** Payload of {@link AuthEvents.FactorPassed} and {@link AuthEvents.FactorFailed}. */
+export interface FactorEvent {
+  identifier: string;
+  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  factor: FactorId;
+}
+
+/** Payload of {@link AuthEvents.SignedIn} and {@link AuthEvents.SteppedUp}. */
+export interface SignedInEvent {
+  email: string;
+  factors: FactorId[];
+  aal: 1 | 2;
+}
+
+/** Payload of {@link AuthEvents.SignedOut}. */
+export interface SignedOutEvent {
+  /** Absent when the session was not signed in. */
+  email?: string;
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { MailService } from '../mail/index.js';
+import { type Challenge, OtpService, type StartChallenge } from '../otp/index.js';
+import { ViewRenderer } from '../view/index.js';
+
+/**
+ * An enumeration decoy: a challenge that behaves like a real one at `/verify` but that no code can
+ * complete. `closed`: an unknown address with sign-up closed (no mail at all). `exists`: a sign-up
+ * of an address that already has an account (its owner is mailed a notice instead of a code).
+ */
+export type Decoy = 'closed' | 'exists';
+
+/** Key in a challenge's meta marking a decoy and its kind. */
+const DECOY = 'd';
+const TAG_PREFIX = 'challenge:';
+
+/** The mail tag of a challenge's mails, so an undeliverable one can be traced back to it. */
+export function challengeTag(id: string): string {
+  return `${TAG_PREFIX}${id}`;
+}
+
+/** The challenge id in a mail tag made by {@link challengeTag}, or undefined. */
+export function challengeOfTag(tag: string | undefined): string | undefined {
+  return tag?.startsWith(TAG_PREFIX) ? tag.slice(TAG_PREFIX.length) : undefined;
+}
+
+/**
+ * Emailed-code challenges, and the one owner of enumeration decoys: starts a challenge and mails
+ * its code in the reader's language, re-sends one, and makes decoys cost and answer like real
+ * challenges. Callers reserve the identifier's send budget first (`OtpThrottleService`).
+ */
+@Injectable()
+export class EmailCodeService {
+  constructor(
+    protected readonly otp: OtpService,
+    protected readonly mail: MailService,
+    protected readonly views: ViewRenderer,
+  ) {}
+
+  /**
+   * Starts a challenge and queues its mail.
+   * @param locales the reader's languages, best first (`Accept-Language`).
+   */
+  async start(
+    input: Omit<StartChallenge, 'decoy' | 'factor'> & { decoy?: Decoy },
+    locales: readonly string[],
+  ): Promise<Challenge> {
+    const { decoy, ...rest } = input;
+    const { challenge, code } = await this.otp.start({
+      ...rest,
+      factor: 'email-otp',
+      ...(decoy ? { decoy: true, meta: { ...rest.meta, [DECOY]: decoy } } : {}),
+    });
+    this.deliver(challenge, code, locales);
+    return challenge;
+  }
+
+  /**
+   * A new code for a live challenge (same attempts, same deadline), mailed like the first.
+   * @throws ChallengeExpiredError when the challenge is gone.
+   */
+  async resend(challenge: Challenge, locales: readonly string[]): Promise<void> {
+    const { code } = await this.otp.reissue(challenge, this.isDecoy(challenge));
+    this.deliver(challenge, code, locales);
+  }
+
+  /** True when no code of this challenge can ever complete it. */
+  isDecoy(challenge: Challenge): boolean {
+    return challenge.meta?.[DECOY] !== undefined;
+  }
+
+  protected deliver(challenge: Challenge, code: string, locales: readonly string[]): void {
+    const decoy = challenge.meta?.[DECOY] as Decoy | undefined;
+    const locale = this.views.i18n.negotiateTags(locales);
+    const tag = challengeTag(challenge.id);
+    if (decoy === 'closed') return;
+    if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier, locale, tag);
+    this.mail.sendCode({
+      to: challenge.identifier,
+      code,
+      purpose: challenge.purpose,
+      expiresAt: challenge.expiresAt,
+      locale,
+      tag,
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export { SecondFactor, type FactorCheck } from './second-factor.js';
+export { FactorRegistry } from './factor-registry.js';

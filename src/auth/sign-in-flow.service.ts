@@ -1,0 +1,165 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Clock } from '../clock/index.js';
+import { OtpThrottleService, OtpService } from '../otp/index.js';
+import type { SessionHandle } from '../session/index.js';
+import { AuthEvents, type ChallengeStartedEvent, type SignedInEvent } from './auth.events.js';
+import { DEFAULT_AAL2_FACTORS, InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
+import { assurance, type FactorId, type PendingSignIn, type SessionUser } from './auth-session.js';
+import { type Decoy, EmailCodeService } from './email-code.service.js';
+import { FactorRegistry } from './factors/index.js';
+
+/** `200 {"status":"code_sent",...}`: a code is on its way (or a decoy answers as if). */
+export interface CodeSent {
+  status: 'code_sent';
+  next: '/verify';
+  expiresAt: string;
+  /** Seconds before another code may be asked for. */
+  resendAfter: number;
+}
+
+/** `200 {"status":"second_factor_required",...}`: the account's second factor is next. */
+export interface SecondFactorRequired {
+  status: 'second_factor_required';
+  next: '/verify';
+  /** The factors accepted now, e.g. `["totp","recovery_code"]`. */
+  factors: FactorId[];
+}
+
+/** `200 {"status":"authenticated","next":...}`: the session is signed in. */
+export interface Authenticated {
+  status: 'authenticated';
+  next: string;
+}
+
+/** Who a flow is for and what it has passed so far. */
+type FlowStart = Pick<PendingSignIn, 'purpose' | 'identifier' | 'factors'>;
+
+/**
+ * The one path every sign-in takes, whatever its first factor: after each factor it decides the
+ * next step (an emailed code, the account's second factor) or signs the session in. An account
+ * with a primary second factor (an authenticator app) must pass two distinct factors, on every
+ * path; an account without one signs in as before. Each step moves the session to a new id.
+ */
+@Injectable()
+export class SignInFlow {
+  constructor(
+    @InjectAuthOptions() protected readonly options: AuthModuleOptions,
+    protected readonly otp: OtpService,
+    protected readonly throttle: OtpThrottleService,
+    protected readonly codes: EmailCodeService,
+    protected readonly factors: FactorRegistry,
+    protected readonly clock: Clock,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
+
+  /**
+   * Mails a code and makes it the pending step (callers reserve the send budget first).
+   * @throws StoreUnavailableError
+   */
+  async emailStep(
+    session: SessionHandle,
+    start: FlowStart,
+    locales: readonly string[],
+    extra: { decoy?: Decoy; meta?: Record<string, string> } = {},
+  ): Promise<CodeSent> {
+    const challenge = await this.codes.start(
+      { purpose: start.purpose, identifier: start.identifier, ...extra },
+      locales,
+    );
+    await this.enter(session, { ...start, id: challenge.id, step: 'email_otp', sentAt: Date.now() });
+    this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, { ...this.who(start), step: 'email_otp' });
+    return {
+      status: 'code_sent',
+      next: '/verify',
+      expiresAt: new Date(challenge.expiresAt).toISOString(),
+      resendAfter: this.throttle.resendAfterSeconds,
+    };
+  }
+
+  /**
+   * Makes the account's second factor the pending step. In password mode with `mfaEmailFallback`,
+   * an emailed code is offered too (asked for with `POST /verify/resend`).
+   */
+  async secondFactorStep(
+    session: SessionHandle,
+    start: FlowStart,
+    enrolled: FactorId[],
+  ): Promise<SecondFactorRequired> {
+    const fallback =
+      this.options.mfaEmailFallback && this.options.firstFactor === 'password' && start.purpose !== 'step-up';
+    const offered = fallback ? [...enrolled, 'email_otp'] : enrolled;
+    const challenge = await this.otp.startStep({ purpose: start.purpose, identifier: start.identifier });
+    await this.enter(session, { ...start, id: challenge.id, step: 'second_factor', options: offered });
+    this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, {
+      ...this.who(start),
+      step: 'second_factor',
+      factors: offered,
+    });
+    return { status: 'second_factor_required', next: '/verify', factors: offered };
+  }
+
+  /**
+   * After `passed` was passed at the pending step: the next step, or the session signed in.
+   * Two distinct factors always complete a sign-in; one completes it only for an account
+   * without a primary second factor.
+   */
+  async advance(
+    session: SessionHandle,
+    pending: PendingSignIn,
+    passed: FactorId,
+  ): Promise<SecondFactorRequired | Authenticated> {
+    this.emit(AuthEvents.FactorPassed, { ...this.who(pending), factor: passed });
+    const factors = [...new Set([...pending.factors, passed])];
+    if (pending.purpose === 'step-up') return this.completeStepUp(session, factors);
+    if (factors.length < 2) {
+      const enrolled = await this.factors.enrolled(pending.identifier);
+      if (enrolled.length) return this.secondFactorStep(session, { ...this.who(pending), factors }, enrolled);
+    }
+    return this.complete(session, pending.identifier, factors);
+  }
+
+  /** The session's user for these factors, at the current time. */
+  userFor(email: string, factors: FactorId[]): SessionUser {
+    const extraAmr = Object.fromEntries(this.factors.all().map((f) => [f.id, f.amr]));
+    const { aal, amr } = assurance(factors, this.options.aal2Factors ?? DEFAULT_AAL2_FACTORS, extraAmr);
+    return { email, factors, aal, amr, authTime: this.clock.now() };
+  }
+
+  protected async complete(session: SessionHandle, email: string, factors: FactorId[]): Promise<Authenticated> {
+    const next = session.data.returnTo ?? '/home';
+    const user = this.userFor(email, factors);
+    await session.rotate({ user });
+    this.emit<SignedInEvent>(AuthEvents.SignedIn, { email, factors, aal: user.aal });
+    return { status: 'authenticated', next };
+  }
+
+  /** A step-up adds what it passed to the session's factors and renews `authTime`. */
+  protected async completeStepUp(session: SessionHandle, passed: FactorId[]): Promise<Authenticated> {
+    const current = session.data.user;
+    const next = session.data.returnTo ?? '/home';
+    if (!current) return this.complete(session, session.data.pending!.identifier, passed);
+    const user = this.userFor(current.email, [...new Set([...current.factors, ...passed])]);
+    await session.rotate({ user });
+    this.emit<SignedInEvent>(AuthEvents.SteppedUp, { email: user.email, factors: user.factors, aal: user.aal });
+    return { status: 'authenticated', next };
+  }
+
+  /** Moves the session to a new id waiting on `pending` (a step-up keeps its signed-in user). */
+  protected async enter(session: SessionHandle, pending: PendingSignIn): Promise<void> {
+    const { returnTo, user } = session.data;
+    await session.rotate({
+      pending,
+      ...(returnTo ? { returnTo } : {}),
+      ...(pending.purpose === 'step-up' && user ? { user } : {}),
+    });
+  }
+
+  protected who(p: Pick<PendingSignIn, 'purpose' | 'identifier'>) {
+    return { identifier: p.identifier, purpose: p.purpose };
+  }
+
+  protected emit<T>(name: string, payload: T): void {
+    this.events?.emit(name, payload);
+  }
+}

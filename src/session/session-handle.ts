@@ -1,0 +1,68 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
+import { StoreUnavailableError } from '../redis/index.js';
+import { RedisSessionStore, wasLoaded } from './redis-session.store.js';
+
+type Data = Partial<SessionData>;
+
+/**
+ * The session of one request, as services see it: its data and the operations on it, without the
+ * Express request. Controllers get one with `@CurrentSession()`. Every privilege change goes through
+ * {@link rotate}: a new session id, the old record destroyed, so a fixed or leaked id is worthless.
+ */
+export class SessionHandle {
+  constructor(private readonly req: Request) {}
+
+  /** False when the session store failed for this request (the data is then unavailable). */
+  get available(): boolean {
+    return !!this.req.session;
+  }
+
+  /** The live session data. @throws StoreUnavailableError when the store failed for this request. */
+  get data(): Session & Data {
+    if (!this.req.session) throw new StoreUnavailableError(this.req.sessionError);
+    return this.req.session;
+  }
+
+  /** The data when the session could be read, else undefined (never throws). */
+  get maybe(): (Session & Data) | undefined {
+    return this.req.session ?? undefined;
+  }
+
+  /** Marks a session as in use (for the absolute and idle limits) when it first gets data. */
+  init(now = Date.now()): void {
+    const s = this.data;
+    s.createdAt ??= now;
+    s.seenAt ??= now;
+  }
+
+  /** Replaces the session with a new id holding `data` (and nothing else), and saves it before answering. */
+  async rotate(data: Data): Promise<void> {
+    const session = this.data;
+    if (this.req.sessionStore instanceof RedisSessionStore && !wasLoaded(session)) {
+      // Never stored (a first visit): nothing to destroy, just a new id.
+      this.req.sessionStore.generate(this.req);
+    } else {
+      await new Promise<void>((resolve, reject) =>
+        session.regenerate((err) => (err ? reject(new StoreUnavailableError(err)) : resolve())),
+      );
+    }
+    const now = Date.now();
+    Object.assign(this.req.session, data, { createdAt: now, seenAt: now });
+    await this.save();
+  }
+
+  /** Saves now, so a store failure becomes a 503 instead of a lost write after the answer. */
+  async save(): Promise<void> {
+    const session = this.data;
+    await new Promise<void>((resolve, reject) =>
+      session.save((err) => (err ? reject(new StoreUnavailableError(err)) : resolve())),
+    );
+  }
+}
+
+/** The request's {@link SessionHandle}, for a controller to hand to its services. */
+export const CurrentSession = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): SessionHandle => new SessionHandle(ctx.switchToHttp().getRequest<Request>()),
+);
