@@ -8,6 +8,8 @@ import {
   StepUpRequiredError,
   UnauthenticatedError,
 } from './auth/index.js';
+import { NoAuthenticatorError } from './account/index.js';
+import { TotpConfirmationError } from './totp/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
 import {
@@ -121,6 +123,13 @@ export class AppExceptionFilter implements ExceptionFilter {
         redirect: '/step-up',
       };
     }
+    if (err instanceof TotpConfirmationError) {
+      return err.expired
+        ? { status: 410, body: { error: 'challenge_expired', message: err.message } }
+        : { status: 401, body: { error: 'invalid_code', message: err.message } };
+    }
+    if (err instanceof NoAuthenticatorError)
+      return { status: 409, body: { error: 'no_authenticator', message: err.message } };
     if (err instanceof NothingToResendError)
       return { status: 409, body: { error: 'nothing_to_resend', message: err.message } };
     if (err instanceof SignupClosedError)

@@ -4,7 +4,11 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule } from '@nestjs-modules/mailer';
+import { AccountModule } from './account/index.js';
 import { AuthModule } from './auth/index.js';
+import { DatabaseModule } from './database/index.js';
+import { RecoveryCodesModule } from './recovery-codes/index.js';
+import { TotpModule } from './totp/index.js';
 import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
 import { HealthModule } from './health/health.module.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
@@ -53,7 +57,11 @@ export class AppModule implements NestModule {
         MailModule.forRootAsync(fromConfig(appOptions.mail)),
         ...(usesDevOutbox(config) ? [DevOutboxModule] : []),
         OtpModule.forRootAsync(fromConfig(appOptions.otp)),
+        ...(config.databaseUrl ? [DatabaseModule.forRootAsync(fromConfig(appOptions.database))] : []),
         AuthModule.forRootAsync(fromConfig(appOptions.auth)),
+        TotpModule.forRootAsync(fromConfig(appOptions.totp)),
+        RecoveryCodesModule.forRootAsync(fromConfig(appOptions.recoveryCodes)),
+        AccountModule,
         HealthModule,
       ],
       providers: [

@@ -1,10 +1,14 @@
+import { createHmac } from 'node:crypto';
 import type { MailerOptions } from '@nestjs-modules/mailer';
-import type { AuthModuleOptions } from './auth/index.js';
+import type { AuthModuleOptions, FactorId } from './auth/index.js';
 import type { AppConfig } from './config/app.config.js';
 import { type MailModuleOptions, smtpTransport } from './mail/index.js';
+import { PostgresRecoveryCodeStore, PostgresTotpStore, PostgresUserStore } from './database/index.js';
 import type { OtpModuleOptions } from './otp/index.js';
+import type { RecoveryCodesModuleOptions } from './recovery-codes/index.js';
 import type { SecurityModuleOptions } from './security/index.js';
 import type { SessionModuleOptions } from './session/index.js';
+import type { TotpModuleOptions } from './totp/index.js';
 import type { ViewModuleOptions } from './view/index.js';
 
 /**
@@ -43,10 +47,25 @@ export const appOptions = {
     maxAttempts: c.otp.maxAttempts,
     resendSeconds: c.otp.resendSeconds,
   }),
+  database: (c: AppConfig) => ({ url: c.databaseUrl! }),
+  /** With DATABASE_URL, accounts and their credentials live in PostgreSQL; else Redis, else memory. */
   auth: (c: AppConfig): AuthModuleOptions => ({
     firstFactor: c.firstFactor,
     signup: c.signup,
     passwordHash: { memoryKib: c.password.memoryKib, iterations: c.password.iterations },
+    mfaEmailFallback: c.mfaEmailFallback,
+    aal2Factors: c.aal2Factors,
+    ...(c.databaseUrl ? { userStore: PostgresUserStore } : {}),
+  }),
+  totp: (c: AppConfig): TotpModuleOptions => ({
+    encryptionKeys: c.mfaEncryptionKeys,
+    issuer: 'Sign-in',
+    ...(c.databaseUrl ? { store: PostgresTotpStore } : {}),
+  }),
+  /** The codes' HMAC key is derived from OTP_SECRET (a new OTP_SECRET voids every recovery code). */
+  recoveryCodes: (c: AppConfig): RecoveryCodesModuleOptions => ({
+    secret: createHmac('sha256', c.otpSecret).update('recovery-codes').digest(),
+    ...(c.databaseUrl ? { store: PostgresRecoveryCodeStore } : {}),
   }),
 };
 

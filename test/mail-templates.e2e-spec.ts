@@ -36,6 +36,13 @@ interface Case {
   template: string;
   context: (mail: MailService) => Record<string, unknown>;
   hasCode: boolean;
+  /** The catalog key of the subject. */
+  subject: string;
+  /** For a mail without a code: the APP_URL page it links to, and the catalog key of its "not you" line. */
+  link?: string;
+  notYou?: string;
+  /** A count the body must show. */
+  count?: number;
 }
 const expiresAt = () => Date.now() + 10 * 60_000;
 const CASES: Case[] = [
@@ -43,15 +50,35 @@ const CASES: Case[] = [
     name: 'code (sign-in)',
     template: 'code',
     hasCode: true,
+    subject: 'mail.code.subject.signIn',
     context: (m) => m.codeContext({ code: CODE, purpose: 'sign-in', expiresAt: expiresAt() }),
   },
   {
     name: 'code (sign-up)',
     template: 'code',
     hasCode: true,
+    subject: 'mail.code.subject.signUp',
     context: (m) => m.codeContext({ code: CODE, purpose: 'sign-up', expiresAt: expiresAt() }),
   },
-  { name: 'account-exists', template: 'account-exists', hasCode: false, context: () => ({}) },
+  {
+    name: 'account-exists',
+    template: 'account-exists',
+    hasCode: false,
+    subject: 'mail.exists.subject',
+    link: '/auth',
+    notYou: 'mail.exists.notYou',
+    context: () => ({}),
+  },
+  ...['totpEnabled', 'totpDisabled', 'recoveryCodesCreated', 'recoveryCodeUsed'].map((kind) => ({
+    name: `security-notice (${kind})`,
+    template: 'security-notice',
+    hasCode: false,
+    subject: `mail.notice.${kind}.subject`,
+    link: '/account/security',
+    notYou: 'mail.notice.notYou',
+    ...(kind === 'recoveryCodeUsed' ? { count: 7 } : {}),
+    context: () => ({ kind, ...(kind === 'recoveryCodeUsed' ? { count: 7 } : {}) }),
+  })),
 ];
 
 /** What Handlebars' `{{ }}` makes of a string. */
@@ -110,13 +137,7 @@ describe('mail templates', () => {
         expect(m.subject).not.toMatch(/[\r\n]/);
         expect(m.subject).not.toContain(CODE);
         expect(m.subject).toContain('Sign-in');
-        const key =
-          c.template === 'code'
-            ? c.name.includes('sign-up')
-              ? 'mail.code.subject.signUp'
-              : 'mail.code.subject.signIn'
-            : 'mail.exists.subject';
-        expect(m.subject).toBe(messages[key].replace('{product}', 'Sign-in'));
+        expect(m.subject).toBe(messages[c.subject].replace('{product}', 'Sign-in'));
         // A subject is not HTML: no entities.
         expect(m.subject).not.toMatch(/&(#x?[0-9a-f]+|[a-z]+);/i);
       });
@@ -133,9 +154,10 @@ describe('mail templates', () => {
           expect(m.text).toContain(messages['mail.code.notYou'].replace('{email}', NASTY_TO));
         } else {
           expect(m.text).not.toMatch(/\b\d{6}\b/);
-          expect(m.text).toContain(`${APP_URL}/auth`);
-          expect(m.text).toContain(messages['mail.exists.notYou']);
+          expect(m.text).toContain(`${APP_URL}${c.link}`);
+          expect(m.text).toContain(messages[c.notYou!]);
         }
+        if (c.count !== undefined) expect(m.text).toMatch(new RegExp(`\\b${c.count}\\b`));
         expect(m.text).toContain(NASTY_TO);
         expect(m.text).not.toMatch(/&(#x?[0-9a-f]+|[a-z]+);/i);
         expect(m.text.replaceAll(NASTY_TO, '')).not.toMatch(/<[a-z/]/i); // no markup
@@ -181,8 +203,8 @@ describe('mail templates', () => {
 
       it('is entirely in the language asked for: no placeholder or key left, no English in French', () => {
         for (const part of [m.subject, m.text, m.html]) {
-          expect(part).not.toMatch(/\{(product|code|email|minutes|time)\}/);
-          expect(part).not.toMatch(/\bmail\.(code|exists|footer)\b/);
+          expect(part).not.toMatch(/\{(product|code|email|minutes|time|count)\}/);
+          expect(part).not.toMatch(/\bmail\.(code|exists|footer|notice)\b/);
         }
         if (locale !== 'en') {
           for (const [key, text] of Object.entries(english)) {

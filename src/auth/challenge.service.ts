@@ -79,7 +79,11 @@ export class ChallengeService {
    * signed in, under a new id either way.
    * @throws ValidationFailedError, ChallengeExpiredError, IdentifierLockedError, InvalidCodeError
    */
-  async verify(session: SessionHandle, input: VerifyInput): Promise<SecondFactorRequired | Authenticated> {
+  async verify(
+    session: SessionHandle,
+    input: VerifyInput,
+    locales: readonly string[] = [],
+  ): Promise<SecondFactorRequired | Authenticated> {
     const fields = (['code', 'recoveryCode'] as const).filter((f) => input[f] !== undefined);
     if (fields.length !== 1) {
       throw new ValidationFailedError([{ field: 'code', problems: ['send either code or recoveryCode'] }]);
@@ -94,7 +98,7 @@ export class ChallengeService {
     }
     const factor = this.factors.byField(field, p.options ?? []);
     if (!factor) throw this.notAsked(field);
-    return this.verifySecondFactor(session, p, factor, answer);
+    return this.verifySecondFactor(session, p, factor, answer, locales);
   }
 
   /**
@@ -145,7 +149,13 @@ export class ChallengeService {
    * The lock is checked first, so a right answer during a lock spends nothing (a TOTP step, a
    * recovery code); then the factor checks the answer, and the step's challenge counts the outcome.
    */
-  protected async verifySecondFactor(session: SessionHandle, p: PendingSignIn, factor: SecondFactor, answer: string) {
+  protected async verifySecondFactor(
+    session: SessionHandle,
+    p: PendingSignIn,
+    factor: SecondFactor,
+    answer: string,
+    locales: readonly string[],
+  ) {
     if (!factor.isWellFormed(answer)) {
       throw new ValidationFailedError([
         { field: factor.field, problems: [`${factor.field} is not in the expected format`] },
@@ -156,7 +166,7 @@ export class ChallengeService {
       await this.forget(session);
       throw new ChallengeExpiredError();
     }
-    const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose }, answer);
+    const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose, locales }, answer);
     await this.settle(session, p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right));
     return this.flow.advance(session, p, factor.id);
   }

@@ -126,6 +126,18 @@ export class SignInFlow {
     return { email, factors, aal, amr, authTime: this.clock.now() };
   }
 
+  /**
+   * Counts a factor the signed-in session just proved outside a sign-in (e.g. the first code of a
+   * newly added authenticator): its factors, level and `authTime` are renewed, under a new id.
+   */
+  async recordFactor(session: SessionHandle, factor: FactorId): Promise<SessionUser | undefined> {
+    const current = session.data.user;
+    if (!current) return undefined;
+    const user = this.userFor(current.email, [...new Set([...current.factors, factor])]);
+    await session.rotate({ user });
+    return user;
+  }
+
   protected async complete(session: SessionHandle, email: string, factors: FactorId[]): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
     const user = this.userFor(email, factors);

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './app.config.js';
 
 const SECRET_A = 'a'.repeat(32);
 const SECRET_B = 'b'.repeat(40);
+const KEY_RING = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 /** A complete production environment; tests remove or change one variable at a time. */
 const PRODUCTION = {
@@ -12,6 +13,7 @@ const PRODUCTION = {
   SMTP_URL: 'smtp://user:pass@mail.example.com:587',
   SESSION_SECRET: SECRET_A,
   OTP_SECRET: SECRET_B,
+  MFA_ENCRYPTION_KEY: KEY_RING,
 } as const;
 
 /** The ConfigError loadConfig throws for `env` (fails the test when it does not throw one). */
@@ -91,8 +93,16 @@ describe('loadConfig', () => {
         OTP_TTL_SECONDS: '1',
         OTP_MAX_ATTEMPTS: '3',
         OTP_RESEND_SECONDS: '2',
+        DATABASE_URL: 'postgres://u:p@db.example.com:5432/signin',
+        MFA_ENCRYPTION_KEY: KEY_RING,
+        MFA_EMAIL_FALLBACK: 'true',
+        AAL2_FACTORS: 'totp, recovery_code',
       });
       expect(c).toMatchObject({
+        databaseUrl: 'postgres://u:p@db.example.com:5432/signin',
+        mfaEncryptionKeys: KEY_RING,
+        mfaEmailFallback: true,
+        aal2Factors: ['totp', 'recovery_code'],
         port: 8080,
         appUrl: 'https://signin.example.com/base',
         appOrigin: 'https://signin.example.com',
@@ -206,22 +216,53 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('multi-factor settings', () => {
+    it('defaults: a random key ring with a warning, no email fallback, email_otp counts toward AAL2', () => {
+      const c = loadConfig({});
+      expect(c.mfaEncryptionKeys).toMatch(/^[\w-]+:[A-Za-z0-9+/]{43}=$/);
+      expect(c.mfaEmailFallback).toBe(false);
+      expect(c.aal2Factors).toEqual(['email_otp', 'totp', 'recovery_code']);
+      expect(c.warnings.join('\n')).toContain('MFA_ENCRYPTION_KEY is not set');
+    });
+
+    it.each([
+      ['a key of the wrong length', `k1:${Buffer.alloc(16).toString('base64')}`],
+      ['an entry without an id', Buffer.alloc(32).toString('base64')],
+      ['a repeated id', `k1:${Buffer.alloc(32).toString('base64')},k1:${Buffer.alloc(32, 2).toString('base64')}`],
+    ])('refuses MFA_ENCRYPTION_KEY with %s, naming the variable', (_label, value) => {
+      expect(configError({ MFA_ENCRYPTION_KEY: value }).message).toContain('MFA_ENCRYPTION_KEY');
+    });
+
+    it('refuses an unknown factor in AAL2_FACTORS and a bad MFA_EMAIL_FALLBACK', () => {
+      expect(configError({ AAL2_FACTORS: 'totp,sms' }).message).toContain('AAL2_FACTORS');
+      expect(configError({ MFA_EMAIL_FALLBACK: 'yes' }).message).toContain('MFA_EMAIL_FALLBACK');
+      expect(configError({ DATABASE_URL: 'mysql://x' }).message).toContain('DATABASE_URL');
+    });
+  });
+
   describe('production', () => {
-    it.each(['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL'] as const)(
+    it.each(['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL', 'MFA_ENCRYPTION_KEY'] as const)(
       'refuses to start without %s',
       (name) => {
         const env: Record<string, string | undefined> = { ...PRODUCTION, [name]: undefined };
         const { message } = configError(env);
         expect(message).toContain(`${name} is required when NODE_ENV=production`);
         // Only the missing one is named.
-        const others = ['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL'].filter((n) => n !== name);
+        const others = [
+          'REDIS_URL',
+          'SMTP_URL',
+          'SESSION_SECRET',
+          'OTP_SECRET',
+          'APP_URL',
+          'MFA_ENCRYPTION_KEY',
+        ].filter((n) => n !== name);
         for (const other of others) expect(message).not.toContain(`${other} is required`);
       },
     );
 
     it('names every missing variable when nothing is set', () => {
       const { message } = configError({ NODE_ENV: 'production' });
-      for (const name of ['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL']) {
+      for (const name of ['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL', 'MFA_ENCRYPTION_KEY']) {
         expect(message).toContain(`${name} is required when NODE_ENV=production`);
       }
     });

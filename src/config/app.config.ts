@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { generateKeyRing, parseKeyRing } from '../crypto/index.js';
 import { EnvironmentVariables } from './env.schema.js';
 
 /** The validated configuration of the whole server; the only thing built from `process.env`. */
@@ -31,6 +32,14 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   trustProxy: boolean | number | string[];
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** PostgreSQL for accounts and their credentials; unset: Redis (or memory). */
+  databaseUrl?: string;
+  /** Key ring (`id:base64key,...`) that encrypts authenticator secrets. */
+  mfaEncryptionKeys: string;
+  /** Password mode: an account with a second factor may ask for an emailed code instead. */
+  mfaEmailFallback: boolean;
+  /** Second factors that count toward AAL2. */
+  aal2Factors: string[];
   /** Things an operator should know about this configuration, logged at boot. */
   warnings: string[];
 }
@@ -40,7 +49,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const REQUIRED_IN_PRODUCTION = ['REDIS_URL', 'SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL'] as const;
+const REQUIRED_IN_PRODUCTION = [
+  'REDIS_URL',
+  'SMTP_URL',
+  'SESSION_SECRET',
+  'OTP_SECRET',
+  'APP_URL',
+  'MFA_ENCRYPTION_KEY',
+] as const;
 
 /**
  * Validates an environment and applies the defaults.
@@ -56,6 +72,13 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   // The pattern lets through some strings `new URL` refuses (e.g. a non-numeric port): name the variable, not a TypeError.
   if (vars.APP_URL && !URL.canParse(vars.APP_URL) && !problems.some((p) => p.startsWith('APP_URL'))) {
     problems.push('APP_URL must be an http(s) URL');
+  }
+  if (vars.MFA_ENCRYPTION_KEY) {
+    try {
+      parseKeyRing(vars.MFA_ENCRYPTION_KEY);
+    } catch (err) {
+      problems.push(`MFA_ENCRYPTION_KEY: ${(err as Error).message}`);
+    }
   }
   const env = (vars.NODE_ENV ?? 'development') as AppConfig['env'];
   if (env === 'production') {
@@ -91,7 +114,14 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   }
   if (!vars.SMTP_URL) warnings.push('SMTP_URL is not set: mails go to the development outbox at GET /dev/outbox.');
   if (!vars.SESSION_SECRET) warnings.push('SESSION_SECRET is not set: a random one is used, sessions end on restart.');
-  if (!vars.OTP_SECRET) warnings.push('OTP_SECRET is not set: a random one is used, pending codes end on restart.');
+  if (!vars.OTP_SECRET) {
+    warnings.push('OTP_SECRET is not set: a random one is used, pending codes and recovery codes end on restart.');
+  }
+  if (!vars.MFA_ENCRYPTION_KEY) {
+    warnings.push(
+      'MFA_ENCRYPTION_KEY is not set: a random key is used, authenticator apps added now stop working on restart.',
+    );
+  }
 
   return {
     port,
@@ -120,6 +150,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     logLevel: (vars.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
+    databaseUrl: vars.DATABASE_URL,
+    mfaEncryptionKeys: vars.MFA_ENCRYPTION_KEY ?? generateKeyRing(),
+    mfaEmailFallback: vars.MFA_EMAIL_FALLBACK === 'true',
+    aal2Factors: (vars.AAL2_FACTORS ?? 'email_otp,totp,recovery_code').split(',').map((f) => f.trim()),
     warnings,
   };
 }

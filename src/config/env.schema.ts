@@ -123,4 +123,22 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  MFA_ENCRYPTION_KEY?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MFA_EMAIL_FALLBACK must be true or false' })
+  MFA_EMAIL_FALLBACK?: string;
+
+  @IsOptional()
+  @Matches(/^\s*(email_otp|totp|recovery_code|passkey)(\s*,\s*(email_otp|totp|recovery_code|passkey))*\s*$/, {
+    message: 'AAL2_FACTORS must be a comma list of email_otp, totp, recovery_code, passkey',
+  })
+  AAL2_FACTORS?: string;
 }

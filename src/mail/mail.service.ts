@@ -38,6 +38,14 @@ export class MailService {
     this.send('account-exists', to, {}, locale, tag);
   }
 
+  /**
+   * Queues a security notice (`views/emails/security-notice.*`): `kind` picks its text from the
+   * `mail.notice.<kind>.*` messages (e.g. `totpEnabled`); `count` fills `{count}`.
+   */
+  sendNotice(to: string, kind: string, locale?: string, extra: { count?: number } = {}): void {
+    this.send('security-notice', to, { kind, ...extra }, locale);
+  }
+
   /** Renders a mail without sending it (previews and tests). */
   render(template: string, to: string, context: Record<string, unknown>, locale?: string): MailMessage {
     const data = {

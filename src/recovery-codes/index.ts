@@ -1,3 +1,11 @@
+export { RecoveryCodesModule } from './recovery-codes.module.js';
+export {
+  type RecoveryCodesModuleOptions,
+  RECOVERY_CODES_MODULE_OPTIONS,
+  InjectRecoveryCodesOptions,
+} from './recovery-codes.module-definition.js';
+export { RecoveryCodeFactor } from './recovery-code.factor.js';
+export { RecoveryCodeEvents, type RecoveryCodeUsedEvent } from './recovery-codes.events.js';
 export {
   RecoveryCodesService,
   RECOVERY_CODE_ALPHABET,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
+import { generateKeyRing } from '../../src/crypto/index.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app.config.js';
 import { MailDispatcher } from '../../src/mail/index.js';
 import { flushKeys, testRedisUrl } from './redis.js';
@@ -49,6 +50,7 @@ export async function createTestApp(
     SMTP_URL: smtp.url,
     SESSION_SECRET: randomBytes(24).toString('base64url'),
     OTP_SECRET: randomBytes(24).toString('base64url'),
+    MFA_ENCRYPTION_KEY: generateKeyRing(),
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
     // Every suite sends from 127.0.0.1: the per-address budget has its own test.

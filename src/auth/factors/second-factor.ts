@@ -6,6 +6,8 @@ export interface FactorCheck {
   identifier: string;
   /** Why: signing in, signing up, or a step-up of a signed-in session. */
   purpose: 'sign-in' | 'sign-up' | 'step-up';
+  /** The reader's languages, best first (for a notice the factor sends). */
+  locales?: readonly string[];
 }
 
 /**

@@ -1,0 +1,91 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SignInFlow } from '../auth/index.js';
+import { MailService } from '../mail/index.js';
+import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index.js';
+import type { SessionHandle } from '../session/index.js';
+import { TotpEnrolment, type TotpSetup } from '../totp/index.js';
+import { ViewRenderer } from '../view/index.js';
+import { NoAuthenticatorError } from './account.errors.js';
+import { AccountEvents } from './account.events.js';
+
+/** What the security page shows of an account. */
+export interface SecurityState {
+  totp: boolean;
+  recoveryCodesLeft: number;
+}
+
+/**
+ * The account's second factors, managed by its owner: add, confirm and remove the authenticator
+ * app, make new recovery codes. Each change mails the owner a notice.
+ */
+@Injectable()
+export class AccountSecurityService {
+  constructor(
+    protected readonly totp: TotpEnrolment,
+    protected readonly recoveryCodes: RecoveryCodesService,
+    protected readonly recoveryStore: RecoveryCodeStore,
+    protected readonly flow: SignInFlow,
+    protected readonly mail: MailService,
+    protected readonly views: ViewRenderer,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
+
+  async state(email: string): Promise<SecurityState> {
+    const [totp, recoveryCodesLeft] = await Promise.all([this.totp.isEnabled(email), this.recoveryStore.count(email)]);
+    return { totp, recoveryCodesLeft };
+  }
+
+  /** A new authenticator secret, waiting 10 minutes for its first code. */
+  setup(email: string): Promise<TotpSetup> {
+    return this.totp.setup(email);
+  }
+
+  /**
+   * Confirms the new authenticator with its first code, makes the first recovery codes (shown
+   * once), and counts `totp` for this session.
+   * @returns the recovery codes, grouped for reading (`xxxxx-xxxxx`).
+   * @throws TotpConfirmationError
+   */
+  async confirm(session: SessionHandle, code: string, locales: readonly string[]): Promise<string[]> {
+    const email = session.data.user!.email;
+    await this.totp.confirm(email, code);
+    const codes = await this.replaceCodes(email);
+    await this.flow.recordFactor(session, 'totp');
+    this.notify(email, 'totpEnabled', locales);
+    this.events?.emit(AccountEvents.TotpEnabled, { email });
+    return codes;
+  }
+
+  /** Removes the authenticator and the recovery codes that stand in for it. */
+  async disable(email: string, locales: readonly string[]): Promise<void> {
+    const removed = await this.totp.remove(email);
+    await this.recoveryStore.remove(email);
+    if (!removed) return;
+    this.notify(email, 'totpDisabled', locales);
+    this.events?.emit(AccountEvents.TotpDisabled, { email });
+  }
+
+  /**
+   * A new set of recovery codes; the previous set stops working.
+   * @throws NoAuthenticatorError when the account has no authenticator.
+   */
+  async regenerate(email: string, locales: readonly string[]): Promise<string[]> {
+    if (!(await this.totp.isEnabled(email))) throw new NoAuthenticatorError();
+    const codes = await this.replaceCodes(email);
+    this.notify(email, 'recoveryCodesCreated', locales);
+    this.events?.emit(AccountEvents.RecoveryCodesCreated, { email });
+    return codes;
+  }
+
+  /** Mails a security notice in the reader's language. */
+  notify(email: string, kind: string, locales: readonly string[], extra: { count?: number } = {}): void {
+    this.mail.sendNotice(email, kind, this.views.i18n.negotiateTags(locales), extra);
+  }
+
+  protected async replaceCodes(email: string): Promise<string[]> {
+    const set = this.recoveryCodes.generate();
+    await this.recoveryStore.replace(email, set.hashes);
+    return set.codes;
+  }
+}
