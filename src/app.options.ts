@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { MailerOptions } from '@nestjs-modules/mailer';
-import type { AuthModuleOptions, FactorId } from './auth/index.js';
+import type { AuthModuleOptions } from './auth/index.js';
 import type { AppConfig } from './config/app.config.js';
 import { type MailModuleOptions, smtpTransport } from './mail/index.js';
 import { PostgresRecoveryCodeStore, PostgresTotpStore, PostgresUserStore } from './database/index.js';
