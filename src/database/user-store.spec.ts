@@ -6,7 +6,7 @@ import { MemoryUserStore } from '../auth/users/memory-user.store.js';
 import { RedisUserStore } from '../auth/users/redis-user.store.js';
 import type { RedisClient } from '../redis/index.js';
 import { PostgresUserStore } from './stores/postgres-user.store.js';
-import { userStoreContract } from './user-store.contract.js';
+import { userStoreContract } from '../auth/users/user-store.contract.js';
 
 userStoreContract('MemoryUserStore', async () => ({ store: new MemoryUserStore() }));
 

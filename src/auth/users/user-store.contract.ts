@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UserStore } from '../auth/users/user-store.js';
-import type { User } from '../auth/users/user.types.js';
+import type { UserStore } from './user-store.js';
+import type { User } from './user.types.js';
 
 /** What a contract run needs: a fresh store and, optionally, a way to remove everything it wrote. */
 export interface UserStoreFixture {
