@@ -68,7 +68,8 @@
       box.appendChild(p);
     });
     box.hidden = false;
-    var field = body.details && body.details[0] && form.querySelector('[name="' + CSS.escape(body.details[0].field) + '"]');
+    var field =
+      body.details && body.details[0] && form.querySelector('[name="' + CSS.escape(body.details[0].field) + '"]');
     (field || box).focus();
     if (body.error === 'challenge_expired') {
       var restart = document.getElementById('restart');

@@ -12,7 +12,10 @@ mailSenderContract('SmtpMailSender (a real SMTP server)', async () => {
   await smtp.start();
   const module = await Test.createTestingModule({
     imports: [
-      MailerModule.forRoot({ transport: smtpTransport(smtp.url), defaults: { from: 'Test <t@example.test>' } as object }),
+      MailerModule.forRoot({
+        transport: smtpTransport(smtp.url),
+        defaults: { from: 'Test <t@example.test>' } as object,
+      }),
     ],
     providers: [SmtpMailSender],
   }).compile();

@@ -1,0 +1,87 @@
+/**
+ * The server with DATABASE_URL: accounts, authenticators and recovery codes in PostgreSQL (a fresh
+ * database for the run), sessions and codes still in Redis. The same flows as the Redis-backed
+ * suites, and a look at the tables to prove where the data went.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TotpService } from '../src/totp/index.js';
+import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import { openTestDatabase, testDatabaseUrl } from './support/postgres.js';
+import { redisExists } from './support/session.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const PASSWORD = 'correct horse battery';
+
+describe('accounts in PostgreSQL (DATABASE_URL)', () => {
+  let t: TestApp;
+  const db = openTestDatabase();
+  beforeAll(async () => {
+    t = await createTestApp({
+      AUTH_FIRST_FACTOR: 'password',
+      DATABASE_URL: testDatabaseUrl(),
+      OTP_RESEND_SECONDS: '1',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db.destroy();
+  });
+
+  it('registers and signs in, with the account row in PostgreSQL and none in Redis', async () => {
+    const email = uniqueEmail('pg');
+    const agent = t.agent();
+    expect((await agent.post('/register').send({ email, password: PASSWORD })).status).toBe(200);
+    expect((await agent.post('/verify').send({ code: await t.codeFor(email) })).status).toBe(200);
+    const row = await db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+    expect(row?.password_hash).toMatch(/^\$argon2id\$/);
+    expect(await redisExists(`user:${email}`)).toBe(0);
+    await sleep(1100); // the identifier's resend cooldown
+
+    const again = t.agent();
+    expect((await again.post('/auth').send({ email, password: PASSWORD })).body.status).toBe('code_sent');
+    expect((await again.post('/verify').send({ code: await t.codeFor(email) })).status).toBe(200);
+    expect((await again.get('/me').set('Accept', 'application/json')).body).toMatchObject({ email, aal: 2 });
+  });
+
+  it('keeps the authenticator (sealed) and recovery codes (hashed) in PostgreSQL, and signs in with them', async () => {
+    const email = uniqueEmail('pg-totp');
+    const agent = t.agent();
+    await agent.post('/register').send({ email, password: PASSWORD }).expect(200);
+    await agent
+      .post('/verify')
+      .send({ code: await t.codeFor(email) })
+      .expect(200);
+    const setup = await agent.post('/account/totp/setup').send({}).expect(200);
+    const totp = t.app.get(TotpService);
+    const now = Date.now();
+    const confirm = await agent.post('/account/totp/confirm').send({ code: totp.generate(setup.body.secret, now) });
+    expect(confirm.status).toBe(200);
+    const codes = confirm.body.recoveryCodes as string[];
+
+    const cred = await db
+      .selectFrom('totp_credentials')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(cred.sealed_secret).not.toContain(setup.body.secret);
+    const hashes = await db.selectFrom('recovery_codes').select('hash').where('email', '=', email).execute();
+    expect(hashes).toHaveLength(10);
+    for (const code of codes) expect(hashes.map((h) => h.hash).join()).not.toContain(code.replace('-', ''));
+
+    // The confirming code's step is spent: sign in with a recovery code.
+    const other = t.agent();
+    const first = await other.post('/auth').send({ email, password: PASSWORD });
+    expect(first.body).toMatchObject({ status: 'second_factor_required', factors: ['totp', 'recovery_code'] });
+    expect((await other.post('/verify').send({ recoveryCode: codes[0] })).body.status).toBe('authenticated');
+    const left = await sql<{ n: string }>`select count(*) as n from recovery_codes where email = ${email}`.execute(db);
+    expect(Number(left.rows[0].n)).toBe(9);
+  });
+
+  it('reports the database in readiness', async () => {
+    const ready = await t.agent().get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+});
