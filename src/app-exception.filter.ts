@@ -3,12 +3,13 @@ import type { Request, Response } from 'express';
 import {
   InvalidCredentialsError,
   NothingToResendError,
+  OtherBrowserError,
   RouteDisabledError,
   SignupClosedError,
   StepUpRequiredError,
   UnauthenticatedError,
 } from './auth/index.js';
-import { NoAuthenticatorError } from './account/index.js';
+import { NoAuthenticatorError, TotpAlreadyEnabledError } from './account/index.js';
 import { TotpConfirmationError } from './totp/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
@@ -31,6 +32,8 @@ export interface ErrorAnswer {
   retryAfter?: number;
   /** Where a page request goes instead of an error page. */
   redirect?: string;
+  /** Send a browser's form post to {@link redirect} too (not only a page load). */
+  redirectForms?: boolean;
 }
 
 /**
@@ -58,7 +61,7 @@ export class AppExceptionFilter implements ExceptionFilter {
       res.status(answer.status).json(answer.body);
       return;
     }
-    if (answer.redirect && isRead(req)) {
+    if (answer.redirect && (isRead(req) || (answer.redirectForms && req.method === 'POST'))) {
       res.redirect(303, answer.redirect);
       return;
     }
@@ -90,7 +93,10 @@ export class AppExceptionFilter implements ExceptionFilter {
       };
     }
     if (err instanceof ChallengeExpiredError) {
-      return { status: 410, body: { error: 'challenge_expired', message: err.message } };
+      return {
+        status: 410,
+        body: { error: 'challenge_expired', message: err.message, ...(err.reason ? { reason: err.reason } : {}) },
+      };
     }
     if (err instanceof IdentifierLockedError) {
       return {
@@ -121,7 +127,13 @@ export class AppExceptionFilter implements ExceptionFilter {
         status: 401,
         body: { error: 'step_up_required', message: err.message, factors: err.factors },
         redirect: '/step-up',
+        redirectForms: true,
       };
+    }
+    if (err instanceof OtherBrowserError)
+      return { status: 409, body: { error: 'other_browser', message: err.message } };
+    if (err instanceof TotpAlreadyEnabledError) {
+      return { status: 409, body: { error: 'totp_already_enabled', message: err.message } };
     }
     if (err instanceof TotpConfirmationError) {
       return err.expired

@@ -5,6 +5,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { AccountModule } from './account/index.js';
+import type { Clock } from './clock/index.js';
 import { AuthModule } from './auth/index.js';
 import { DatabaseModule } from './database/index.js';
 import { RecoveryCodesModule } from './recovery-codes/index.js';
@@ -26,6 +27,12 @@ import {
 import { SessionMiddleware, SessionModule } from './session/index.js';
 import { ViewModule } from './view/index.js';
 
+/** What {@link AppModule.forRoot} takes besides the config. */
+export interface AppExtras {
+  /** The time source of sign-ins, step-ups and authenticator codes (default the system clock). */
+  clock?: Clock;
+}
+
 const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject: [APP_CONFIG] });
 
 /**
@@ -34,8 +41,11 @@ const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject
  */
 @Module({})
 export class AppModule implements NestModule {
-  /** @param config the validated config (`loadConfig()`); tests build theirs from their own env. */
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * @param config the validated config (`loadConfig()`); tests build theirs from their own env.
+   * @param extras instances that cannot come from the environment: `clock` (tests move time with it).
+   */
+  static forRoot(config: AppConfig, extras: AppExtras = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -58,7 +68,9 @@ export class AppModule implements NestModule {
         ...(usesDevOutbox(config) ? [DevOutboxModule] : []),
         OtpModule.forRootAsync(fromConfig(appOptions.otp)),
         ...(config.databaseUrl ? [DatabaseModule.forRootAsync(fromConfig(appOptions.database))] : []),
-        AuthModule.forRootAsync(fromConfig(appOptions.auth)),
+        AuthModule.forRootAsync(
+          fromConfig((c) => ({ ...appOptions.auth(c), ...(extras.clock ? { clock: extras.clock } : {}) })),
+        ),
         TotpModule.forRootAsync(fromConfig(appOptions.totp)),
         RecoveryCodesModule.forRootAsync(fromConfig(appOptions.recoveryCodes)),
         AccountModule,
@@ -76,7 +88,12 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer) {
     consumer
       .apply(SessionMiddleware, RequestProtectionMiddleware)
-      .exclude({ path: 'health/{*rest}', method: RequestMethod.ALL })
+      .exclude(
+        { path: 'health/{*rest}', method: RequestMethod.ALL },
+        // Swagger UI and the OpenAPI document (outside production): public, read-only, no form.
+        { path: 'docs', method: RequestMethod.ALL },
+        { path: 'docs/{*rest}', method: RequestMethod.ALL },
+      )
       .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
   }
 }

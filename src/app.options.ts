@@ -25,6 +25,8 @@ export const appOptions = {
       passwordMode: c.firstFactor === 'password',
       signupOpen: c.signup === 'open',
       codeLength: c.otp.length,
+      validCodes: c.otp.validCodes,
+      codeMinutes: Math.max(1, Math.round(c.otp.ttlSeconds / 60)),
       devOutbox: usesDevOutbox(c),
     },
   }),
@@ -39,6 +41,7 @@ export const appOptions = {
     transport: c.smtpUrl ? 'smtp' : 'outbox',
     appUrl: c.appUrl,
     codeInSubject: c.mailCodeInSubject,
+    link: c.mailLink,
   }),
   otp: (c: AppConfig): OtpModuleOptions => ({
     secret: c.otpSecret,
@@ -46,6 +49,7 @@ export const appOptions = {
     ttlSeconds: c.otp.ttlSeconds,
     maxAttempts: c.otp.maxAttempts,
     resendSeconds: c.otp.resendSeconds,
+    validCodes: c.otp.validCodes,
   }),
   database: (c: AppConfig) => ({ url: c.databaseUrl! }),
   /** With DATABASE_URL, accounts and their credentials live in PostgreSQL; else Redis, else memory. */

@@ -78,10 +78,11 @@ describe('expiry (OTP_TTL_SECONDS=1)', () => {
     const late = await agent.post('/verify').send({ code });
     expect(late.status).toBe(410);
     expect(late.body.error).toBe('challenge_expired');
-    // And it stays gone: no page, no resend.
+    // And it stays gone: no resend; the page says why and offers to start again (no dead end).
     const page = await agent.get('/verify');
-    expect(page.status).toBe(303);
-    expect(page.headers.location).toBe('/auth');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="ended"');
+    expect(page.text).toContain('action="/verify/restart"');
     expect((await agent.post('/verify/resend').set('Accept', 'application/json')).status).toBe(410);
     expect((await agent.get('/me').set('Accept', 'application/json')).status).toBe(401);
   });
@@ -274,7 +275,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       expect(again.headers['retry-after']).toBeDefined();
     });
 
-    it('after the cooldown sends a new code that replaces the old one, without restoring attempts or moving the deadline', async () => {
+    it('after the cooldown sends a new code beside the old one, without restoring attempts or moving the deadline', async () => {
       const email = await knownEmail('resend');
       const agent = t.agent();
       const started = await start(agent, email);
@@ -296,12 +297,10 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(Date.parse(started.body.expiresAt) - Date.now() + 50);
 
-      if (second !== first) {
-        const old = await verify(agent, first);
-        expect(old.status).toBe(401);
-        expect(old.body.attemptsRemaining).toBe(3); // not restored by the resend
-      }
-      const ok = await verify(agent, second);
+      // Not restored by the resend: the next wrong answer leaves 3.
+      expect((await verify(agent, wrongCode(second))).body.attemptsRemaining).toBe(3);
+      // The earlier code still counts (OTP_VALID_CODES defaults to 3); using it ends the challenge.
+      const ok = await verify(agent, first);
       expect(ok.status).toBe(200);
       expect(ok.body.status).toBe('authenticated');
     });
@@ -420,7 +419,10 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       const expected = createHmac('sha256', OTP_SECRET)
         .update(`sign-in|${session.pending.id}|${email}|${code}`)
         .digest('base64url');
-      expect(stored.d).toBe(expected);
+      // The code's digest, and beside it the digest of the mail's sign-in link (newest first).
+      const digests = stored.d.split(' ');
+      expect(digests).toHaveLength(2);
+      expect(digests[0]).toBe(expected);
       for (const value of [...Object.values(stored), JSON.stringify(session)]) expect(value).not.toContain(code);
       const ttl = await redis.pTTL(key);
       expect(ttl).toBeGreaterThan(590_000);

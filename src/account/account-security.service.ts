@@ -6,7 +6,7 @@ import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index
 import type { SessionHandle } from '../session/index.js';
 import { TotpEnrolment, type TotpSetup } from '../totp/index.js';
 import { ViewRenderer } from '../view/index.js';
-import { NoAuthenticatorError } from './account.errors.js';
+import { NoAuthenticatorError, TotpAlreadyEnabledError } from './account.errors.js';
 import { AccountEvents } from './account.events.js';
 
 /** What the security page shows of an account. */
@@ -36,8 +36,13 @@ export class AccountSecurityService {
     return { totp, recoveryCodesLeft };
   }
 
-  /** A new authenticator secret, waiting 10 minutes for its first code. */
-  setup(email: string): Promise<TotpSetup> {
+  /**
+   * A new authenticator secret, waiting 10 minutes for its first code.
+   * @throws TotpAlreadyEnabledError when the account has one: replacing it would void the owner's
+   *   app and recovery codes, so it must be removed first (which needs a fresh second factor).
+   */
+  async setup(email: string): Promise<TotpSetup> {
+    if (await this.totp.isEnabled(email)) throw new TotpAlreadyEnabledError();
     return this.totp.setup(email);
   }
 

@@ -1,7 +1,17 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCookieAuth,
+  ApiExcludeEndpoint,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthGuard, CurrentUser, FreshAuth, type SessionUser } from '../auth/index.js';
 import { AcceptLanguages, EmptyBody, FormPage, reply, wantsJson } from '../http/index.js';
+import { ApiErrors, POST_ERRORS, RecoveryCodesAnswer, TotpEnabledAnswer, TotpSetupAnswer } from '../http/openapi.js';
 import { CurrentSession, type SessionHandle } from '../session/index.js';
 import { PageRenderer } from '../view/index.js';
 import { AccountSecurityService } from './account-security.service.js';
@@ -18,6 +28,8 @@ const PAGE = 'pages/account-security';
 @Controller('account')
 @UseGuards(AuthGuard)
 @UseInterceptors(SecurityPageInterceptor)
+@ApiTags('account')
+@ApiCookieAuth('sid')
 export class SecurityController {
   constructor(
     protected readonly security: AccountSecurityService,
@@ -26,14 +38,31 @@ export class SecurityController {
 
   /** `GET /account/security`. */
   @Get('security')
+  // A page (HTML for browsers), not part of the JSON API the OpenAPI document describes: its forms
+  // post to the JSON routes documented beside it.
+  @ApiExcludeEndpoint()
   async page(@CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response) {
     this.pages.send(req, res, PAGE, { title: 'Security', user, state: await this.security.state(user.email) });
   }
 
-  /** `POST /account/totp/setup`: `200 {secret, otpauthUrl, qrSvg}`; the secret waits 10 minutes. */
+  /**
+   * `POST /account/totp/setup`: `200 {secret, otpauthUrl, qrSvg}`; the secret waits 10 minutes.
+   * Needs a fresh second factor like removal does: from a stale session, adding an app would make
+   * the next sign-in need a factor the owner does not have.
+   */
   @Post('totp/setup')
   @HttpCode(200)
+  @FreshAuth(300)
   @FormPage(PAGE)
+  @ApiOperation({
+    operationId: 'totpSetup',
+    summary: 'Add an authenticator app',
+    description:
+      'A new secret for an authenticator app; it waits 10 minutes for its first code at `POST /account/totp/confirm`. Needs a sign-in (or step-up) of the last 5 minutes, and an account without an authenticator (409 otherwise: remove it first). A form post gets the security page with the QR code instead.',
+  })
+  @ApiBody({ type: EmptyBody, required: false })
+  @ApiOkResponse({ description: 'The new secret, to show once', type: TotpSetupAnswer })
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'totp_already_enabled')
   async setup(@Body() _body: EmptyBody, @CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response) {
     const setup = await this.security.setup(user.email);
     if (wantsJson(req)) return res.setHeader('Cache-Control', 'no-store').json(setup);
@@ -51,7 +80,17 @@ export class SecurityController {
   /** `POST /account/totp/confirm {code}`: `200 {status:"enabled", recoveryCodes:[10]}`, shown once. */
   @Post('totp/confirm')
   @HttpCode(200)
+  @FreshAuth(300)
   @FormPage(PAGE)
+  @ApiOperation({
+    operationId: 'totpConfirm',
+    summary: 'Turn the authenticator app on',
+    description:
+      "Confirms the new authenticator with its first code: from now on it is the account's second factor. Makes the first recovery codes (shown once), counts `totp` for this session (a new session id) and mails the owner a notice. A form post gets the security page with the codes instead.",
+  })
+  @ApiBody({ type: TotpConfirmDto })
+  @ApiOkResponse({ description: 'The authenticator is on', type: TotpEnabledAnswer })
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'invalid_code:totp', 'challenge_expired:totp')
   async confirm(
     @Body() body: TotpConfirmDto,
     @CurrentSession() session: SessionHandle,
@@ -68,6 +107,15 @@ export class SecurityController {
   @Post('totp/disable')
   @FreshAuth(300)
   @FormPage(PAGE)
+  @ApiOperation({
+    operationId: 'totpDisable',
+    summary: 'Remove the authenticator app',
+    description:
+      'Removes the authenticator and the recovery codes that stand in for it, and mails the owner a notice. Needs a sign-in (or step-up) of the last 5 minutes. A form post gets a 303 to `/account/security` instead.',
+  })
+  @ApiBody({ type: EmptyBody, required: false })
+  @ApiNoContentResponse({ description: 'Removed (or there was none)' })
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required')
   async disable(
     @Body() _body: EmptyBody,
     @CurrentUser() user: SessionUser,
@@ -84,6 +132,15 @@ export class SecurityController {
   @HttpCode(200)
   @FreshAuth(300)
   @FormPage(PAGE)
+  @ApiOperation({
+    operationId: 'recoveryCodes',
+    summary: 'Make new recovery codes',
+    description:
+      'A new set of 10 recovery codes, shown once; the previous set stops working, and the owner is mailed a notice. Needs an authenticator app, and a sign-in (or step-up) of the last 5 minutes. A form post gets the security page with the codes instead.',
+  })
+  @ApiBody({ type: EmptyBody, required: false })
+  @ApiOkResponse({ description: 'The new codes', type: RecoveryCodesAnswer })
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'no_authenticator')
   async regenerate(
     @Body() _body: EmptyBody,
     @CurrentUser() user: SessionUser,

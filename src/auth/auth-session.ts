@@ -36,6 +36,8 @@ export interface PendingSignIn {
   options?: FactorId[];
   /** Epoch ms of the last code sent (`email_otp`), for the page's resend countdown. */
   sentAt?: number;
+  /** Epoch ms the step's challenge ends: past it, a missing challenge has expired (else its attempts ran out). */
+  expiresAt?: number;
 }
 
 declare module 'express-session' {
@@ -72,7 +74,8 @@ export function isPendingSignIn(p: unknown): boolean {
     isFactors(p.factors) &&
     (p.step === 'email_otp' || p.step === 'second_factor') &&
     (p.options === undefined || isFactors(p.options)) &&
-    (p.sentAt === undefined || isTime(p.sentAt))
+    (p.sentAt === undefined || isTime(p.sentAt)) &&
+    (p.expiresAt === undefined || isTime(p.expiresAt))
   );
 }
 

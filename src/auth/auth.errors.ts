@@ -48,3 +48,14 @@ export class NothingToResendError extends Error {
     super('This step does not use an emailed code');
   }
 }
+
+/**
+ * A sign-in link opened in a browser whose session did not start its challenge (409
+ * `other_browser`): nothing was checked or consumed; type the code in the first browser instead.
+ */
+export class OtherBrowserError extends Error {
+  override name = 'OtherBrowserError';
+  constructor() {
+    super('This link works only in the browser where the code was asked for; type the code there instead');
+  }
+}

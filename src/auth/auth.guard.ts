@@ -5,7 +5,7 @@ import { Clock } from '../clock/index.js';
 import { IS_PUBLIC, isRead, JSON_ONLY, wantsJson } from '../http/index.js';
 import { SessionService } from '../session/index.js';
 import { StepUpRequiredError, UnauthenticatedError } from './auth.errors.js';
-import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
+import { DEFAULT_AAL2_FACTORS, InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
 import type { SessionUser } from './auth-session.js';
 import { FactorRegistry } from './factors/index.js';
 import { FRESH_AUTH, REQUIRE_AAL } from './step-up.decorators.js';
@@ -44,16 +44,37 @@ export class AuthGuard implements CanActivate {
     const tooOld = maxAge !== undefined && this.clock.now() - user.authTime > maxAge * 1000;
     if (tooLow || tooOld) {
       this.rememberPage(req);
-      const enrolled = await this.factors.enrolled(user.email);
-      throw new StepUpRequiredError(enrolled.length ? enrolled : ['email_otp']);
+      throw new StepUpRequiredError(await this.stepUpFactors(user, tooLow));
     }
     return true;
   }
 
-  /** A page asked for while signed out (or not signed in enough) is where the sign-in ends. */
+  /**
+   * What a step-up would ask for: the account's second factors, else an emailed code; none when
+   * the level is too low and an emailed code cannot raise it (`aal2Factors` without `email_otp`),
+   * so the person must add a factor first rather than loop.
+   */
+  protected async stepUpFactors(user: SessionUser, levelTooLow: boolean): Promise<string[]> {
+    const enrolled = await this.factors.enrolled(user.email);
+    if (enrolled.length) return enrolled;
+    const emailCounts = (this.options.aal2Factors ?? DEFAULT_AAL2_FACTORS).includes('email_otp');
+    return levelTooLow && !emailCounts ? [] : ['email_otp'];
+  }
+
+  /**
+   * A page asked for while signed out (or not signed in enough) is where the sign-in ends; for a
+   * form post, the page that held the form (its same-site `Referer`).
+   */
   protected rememberPage(req: Request): void {
-    if (req.session && isRead(req) && !wantsJson(req) && isLocalPath(req.originalUrl)) {
-      req.session.returnTo = req.originalUrl;
+    if (!req.session || wantsJson(req)) return;
+    let target: string | undefined;
+    if (isRead(req)) target = req.originalUrl;
+    else if (req.method === 'POST' && req.headers.referer && URL.canParse(req.headers.referer)) {
+      const from = new URL(req.headers.referer);
+      target = `${from.pathname}${from.search}`;
+    }
+    if (target && isLocalPath(target)) {
+      req.session.returnTo = target;
       this.sessions.of(req).init();
     }
   }

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
+import type { Clock } from '../clock/index.js';
 import type { FactorId } from './auth-session.js';
 import type { UserStore } from './users/user-store.js';
 
@@ -28,6 +29,11 @@ export interface AuthModuleOptions {
    * deployment leaves `email_otp` out).
    */
   aal2Factors?: FactorId[];
+  /**
+   * The time source of sign-ins and step-ups (`authTime`, `@FreshAuth`) and of the authenticator's
+   * time steps (default the system clock); tests pass a `SettableClock` from the testing entry.
+   */
+  clock?: Clock;
 }
 
 /** The default of {@link AuthModuleOptions.aal2Factors}. */

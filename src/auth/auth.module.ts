@@ -2,7 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { Clock, SystemClock } from '../clock/index.js';
 import { SessionFields } from '../session/index.js';
 import { AuthGuard } from './auth.guard.js';
-import { AUTH_MODULE_OPTIONS, ConfigurableModuleClass } from './auth.module-definition.js';
+import { AUTH_MODULE_OPTIONS, type AuthModuleOptions, ConfigurableModuleClass } from './auth.module-definition.js';
 import { userStoreProvider } from './auth.providers.js';
 import { registerAuthSessionFields } from './auth-session.js';
 import { ChallengeService } from './challenge.service.js';
@@ -33,7 +33,11 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
   controllers: [SignInController, VerifyController, RegisterController, HomeController, StepUpController],
   providers: [
     userStoreProvider,
-    { provide: Clock, useClass: SystemClock },
+    {
+      provide: Clock,
+      useFactory: (o: AuthModuleOptions) => o.clock ?? new SystemClock(),
+      inject: [AUTH_MODULE_OPTIONS],
+    },
     FactorRegistry,
     PasswordService,
     EmailCodeService,

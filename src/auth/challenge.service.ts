@@ -3,12 +3,14 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
 import { type Challenge, ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
-import { NothingToResendError, UnauthenticatedError } from './auth.errors.js';
+import { NothingToResendError, OtherBrowserError, UnauthenticatedError } from './auth.errors.js';
 import { AuthEvents, type FactorEvent } from './auth.events.js';
 import type { FactorId, PendingSignIn, PendingStep } from './auth-session.js';
 import { EmailCodeService } from './email-code.service.js';
 import { FactorRegistry, type SecondFactor } from './factors/index.js';
+import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
 import { type Authenticated, type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
+import { isRestartable } from './sign-in.service.js';
 import { UserStore } from './users/user-store.js';
 
 /** What the code page shows about the pending step. */
@@ -27,6 +29,10 @@ export interface PendingView {
   resendAfter: number;
   /** `failed` when the mail of the latest code could not be delivered; `sent` otherwise. */
   delivery: 'sent' | 'failed';
+  /** Set when the step can no longer be completed: past its deadline, or its attempts used up. */
+  ended?: 'expired' | 'attempts';
+  /** True when `POST /verify/restart` can start it again. */
+  restartable: boolean;
 }
 
 /** The answer of `POST /verify`: `code` (an emailed code or an authenticator's), or `recoveryCode`. */
@@ -39,6 +45,7 @@ export interface VerifyInput {
 @Injectable()
 export class ChallengeService {
   constructor(
+    @InjectAuthOptions() protected readonly options: AuthModuleOptions,
     protected readonly users: UserStore,
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
@@ -48,14 +55,30 @@ export class ChallengeService {
     @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
-  /** The live pending step of this session, or null (and the session forgets a dead one). */
+  /**
+   * The pending step of this session, or null when there is none. A step whose challenge is gone
+   * is still shown, with why it `ended`, so the page can offer to start again.
+   */
   async pending(session: SessionHandle): Promise<PendingView | null> {
     const p = session.maybe?.pending;
     if (!p) return null;
     const ch = await this.otp.find(p.id);
     if (!ch) {
-      await this.forget(session);
-      return null;
+      const expiresAtMs = p.expiresAt ?? Date.now();
+      return {
+        email: p.identifier,
+        purpose: p.purpose,
+        step: p.step,
+        factors: p.options ?? [],
+        expiresAt: new Date(expiresAtMs).toISOString(),
+        expiresAtMs,
+        attemptsRemaining: 0,
+        codeLength: this.otp.codeLength,
+        resendAfter: 0,
+        delivery: 'sent',
+        ended: this.endedWhy(p),
+        restartable: isRestartable(p, this.options),
+      };
     }
     return {
       email: ch.identifier,
@@ -71,7 +94,18 @@ export class ChallengeService {
         Math.ceil(((p.sentAt ?? 0) + this.throttle.resendAfterSeconds * 1000 - Date.now()) / 1000),
       ),
       delivery: ch.undelivered ? 'failed' : 'sent',
+      restartable: isRestartable(p, this.options),
     };
+  }
+
+  /**
+   * True when a sign-in link (`<challenge id>.<secret>`) is for this session's pending emailed-code
+   * step: its challenge id is the session's. Nothing is checked against the secret.
+   */
+  linkFitsSession(session: SessionHandle, link: string): boolean {
+    const dot = link.indexOf('.');
+    const p = session.maybe?.pending;
+    return dot > 0 && !!p && p.step === 'email_otp' && p.id === link.slice(0, dot);
   }
 
   /**
@@ -113,10 +147,7 @@ export class ChallengeService {
     const p = session.data.pending;
     if (!p) throw new ChallengeExpiredError();
     const challenge = await this.otp.find(p.id);
-    if (!challenge) {
-      await this.forget(session);
-      throw new ChallengeExpiredError();
-    }
+    if (!challenge) throw new ChallengeExpiredError(this.endedWhy(p));
     if (p.step === 'second_factor') {
       if (!p.options?.includes('email_otp')) throw new NothingToResendError();
       await this.throttle.reserveSend(p.identifier);
@@ -138,8 +169,23 @@ export class ChallengeService {
     if (code.length !== this.otp.codeLength) {
       throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
     }
-    const challenge = await this.settle(session, p, 'email_otp', () =>
-      this.otp.verify(p.id, p.identifier, p.purpose, code),
+    const challenge = await this.settle(p, 'email_otp', () => this.otp.verify(p.id, p.identifier, p.purpose, code));
+    await this.completeAccount(challenge);
+    return this.flow.advance(session, p, 'email_otp');
+  }
+
+  /**
+   * Completes the emailed-code step with the link from its mail (`<challenge id>.<secret>`), like its
+   * code, but only in the browser whose session started that challenge: anywhere else nothing is
+   * checked or consumed.
+   * @throws OtherBrowserError, ChallengeExpiredError, IdentifierLockedError, InvalidCodeError
+   */
+  async verifyLink(session: SessionHandle, link: string): Promise<SecondFactorRequired | Authenticated> {
+    if (!this.linkFitsSession(session, link)) throw new OtherBrowserError();
+    const p = session.data.pending!;
+    const secret = link.slice(link.indexOf('.') + 1);
+    const challenge = await this.settle(p, 'email_otp', () =>
+      this.otp.verifyLink(p.id, p.identifier, p.purpose, secret),
     );
     await this.completeAccount(challenge);
     return this.flow.advance(session, p, 'email_otp');
@@ -162,29 +208,30 @@ export class ChallengeService {
       ]);
     }
     await this.throttle.assertNotLocked(p.identifier);
-    if (!(await this.otp.find(p.id))) {
-      await this.forget(session);
-      throw new ChallengeExpiredError();
-    }
+    if (!(await this.otp.find(p.id))) throw new ChallengeExpiredError(this.endedWhy(p));
     const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose, locales }, answer);
-    await this.settle(session, p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right));
+    await this.settle(p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right));
     return this.flow.advance(session, p, factor.id);
   }
 
-  /** Runs a check of the pending step: forgets a dead step, reports a wrong answer. */
-  protected async settle(session: SessionHandle, p: PendingSignIn, factor: FactorId, check: () => Promise<Challenge>) {
+  /** Runs a check of the pending step: says why a dead step ended, reports a wrong answer. */
+  protected async settle(p: PendingSignIn, factor: FactorId, check: () => Promise<Challenge>) {
     try {
       return await check();
     } catch (err) {
-      if (err instanceof ChallengeExpiredError) await this.forget(session);
-      else
-        this.events?.emit(AuthEvents.FactorFailed, {
-          identifier: p.identifier,
-          purpose: p.purpose,
-          factor,
-        } satisfies FactorEvent);
+      if (err instanceof ChallengeExpiredError) throw new ChallengeExpiredError(this.endedWhy(p));
+      this.events?.emit(AuthEvents.FactorFailed, {
+        identifier: p.identifier,
+        purpose: p.purpose,
+        factor,
+      } satisfies FactorEvent);
       throw err;
     }
+  }
+
+  /** Why a step whose challenge is gone ended: its deadline passed, or (before it) its attempts ran out. */
+  protected endedWhy(p: PendingSignIn): 'expired' | 'attempts' {
+    return p.expiresAt === undefined || Date.now() >= p.expiresAt ? 'expired' : 'attempts';
   }
 
   /** Creates the account a sign-up challenge proved; a sign-in needs the account to exist. */
@@ -207,10 +254,5 @@ export class ChallengeService {
 
   protected notAsked(field: string): ValidationFailedError {
     return new ValidationFailedError([{ field, problems: [`${field} is not asked for at this step`] }]);
-  }
-
-  protected async forget(session: SessionHandle): Promise<void> {
-    delete session.data.pending;
-    await session.save();
   }
 }

@@ -46,12 +46,12 @@ export class EmailCodeService {
     locales: readonly string[],
   ): Promise<Challenge> {
     const { decoy, ...rest } = input;
-    const { challenge, code } = await this.otp.start({
+    const { challenge, code, linkToken, send } = await this.otp.start({
       ...rest,
       factor: 'email-otp',
       ...(decoy ? { decoy: true, meta: { ...rest.meta, [DECOY]: decoy } } : {}),
     });
-    this.deliver(challenge, code, locales);
+    this.deliver(challenge, { code, linkToken, send }, locales);
     return challenge;
   }
 
@@ -60,8 +60,8 @@ export class EmailCodeService {
    * @throws ChallengeExpiredError when the challenge is gone.
    */
   async resend(challenge: Challenge, locales: readonly string[]): Promise<void> {
-    const { code } = await this.otp.reissue(challenge, this.isDecoy(challenge));
-    this.deliver(challenge, code, locales);
+    const { code, linkToken, send } = await this.otp.reissue(challenge, this.isDecoy(challenge));
+    this.deliver(challenge, { code, linkToken, send }, locales);
   }
 
   /** True when no code of this challenge can ever complete it. */
@@ -69,7 +69,11 @@ export class EmailCodeService {
     return challenge.meta?.[DECOY] !== undefined;
   }
 
-  protected deliver(challenge: Challenge, code: string, locales: readonly string[]): void {
+  protected deliver(
+    challenge: Challenge,
+    answers: { code: string; linkToken: string; send: number },
+    locales: readonly string[],
+  ): void {
     const decoy = challenge.meta?.[DECOY] as Decoy | undefined;
     const locale = this.views.i18n.negotiateTags(locales);
     const tag = challengeTag(challenge.id);
@@ -77,7 +81,11 @@ export class EmailCodeService {
     if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier, locale, tag);
     this.mail.sendCode({
       to: challenge.identifier,
-      code,
+      code: answers.code,
+      // The challenge id tells a browser whether the link is for its own pending challenge before
+      // anything is checked (another browser consumes nothing); the secret is what is verified.
+      linkToken: `${challenge.id}.${answers.linkToken}`,
+      send: answers.send,
       purpose: challenge.purpose,
       expiresAt: challenge.expiresAt,
       locale,

@@ -67,7 +67,13 @@ export class SignInFlow {
       { purpose: start.purpose, identifier: start.identifier, ...extra },
       locales,
     );
-    await this.enter(session, { ...start, id: challenge.id, step: 'email_otp', sentAt: Date.now() });
+    await this.enter(session, {
+      ...start,
+      id: challenge.id,
+      step: 'email_otp',
+      sentAt: Date.now(),
+      expiresAt: challenge.expiresAt,
+    });
     this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, { ...this.who(start), step: 'email_otp' });
     return {
       status: 'code_sent',
@@ -90,7 +96,13 @@ export class SignInFlow {
       this.options.mfaEmailFallback && this.options.firstFactor === 'password' && start.purpose !== 'step-up';
     const offered = fallback ? [...enrolled, 'email_otp'] : enrolled;
     const challenge = await this.otp.startStep({ purpose: start.purpose, identifier: start.identifier });
-    await this.enter(session, { ...start, id: challenge.id, step: 'second_factor', options: offered });
+    await this.enter(session, {
+      ...start,
+      id: challenge.id,
+      step: 'second_factor',
+      options: offered,
+      expiresAt: challenge.expiresAt,
+    });
     this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, {
       ...this.who(start),
       step: 'second_factor',

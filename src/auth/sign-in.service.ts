@@ -1,11 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
-import { OtpThrottleService } from '../otp/index.js';
+import { ChallengeExpiredError, OtpThrottleService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
 import { AuthEvents, type FactorEvent } from './auth.events.js';
 import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
+import type { PendingSignIn } from './auth-session.js';
 import { FactorRegistry } from './factors/index.js';
 import { PasswordService } from './password.service.js';
 import { type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
@@ -90,6 +91,24 @@ export class SignInService {
   }
 
   /**
+   * `POST /verify/restart`: a new emailed-code challenge for the address of the session's pending
+   * (or ended) emailed-code step, answered as `POST /auth` would be; the identifier's cooldown, caps
+   * and lock apply. In email mode it decides again (sign-in, sign-up or decoy); in password mode the
+   * password this session passed still counts. A password-mode sign-up cannot restart (its password
+   * is gone with its challenge): 410, register again.
+   * @throws ChallengeExpiredError (410) with nothing to restart; IdentifierLockedError, SendRateLimitedError
+   */
+  async restart(session: SessionHandle, locales: readonly string[]): Promise<CodeSent | SecondFactorRequired> {
+    const p = session.data.pending;
+    if (!p || !isRestartable(p, this.options)) throw new ChallengeExpiredError();
+    if (p.purpose !== 'step-up' && this.options.firstFactor === 'email') {
+      return this.start(session, { email: p.identifier }, locales);
+    }
+    await this.throttle.reserveSendUnlessLocked(p.identifier);
+    return this.flow.emailStep(session, { purpose: p.purpose, identifier: p.identifier, factors: p.factors }, locales);
+  }
+
+  /**
    * `POST /register` (password mode). An existing address gets the same answer and a notice mail;
    * its account is not touched.
    */
@@ -108,4 +127,10 @@ export class SignInService {
     if (await this.users.findByEmail(email)) return this.flow.emailStep(session, start, locales, { decoy: 'exists' });
     return this.flow.emailStep(session, start, locales, { meta: { ph: passwordHash } });
   }
+}
+
+/** True when `POST /verify/restart` can start this step again (see {@link SignInService.restart}). */
+export function isRestartable(p: PendingSignIn, options: Pick<AuthModuleOptions, 'firstFactor'>): boolean {
+  if (p.step !== 'email_otp') return false;
+  return !(p.purpose === 'sign-up' && options.firstFactor === 'password');
 }

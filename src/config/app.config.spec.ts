@@ -41,7 +41,9 @@ describe('loadConfig', () => {
       expect(c.mailFrom).toBe('Sign-in <no-reply@localhost>');
       expect(c.firstFactor).toBe('password');
       expect(c.signup).toBe('open');
-      expect(c.otp).toEqual({ length: 6, ttlSeconds: 600, maxAttempts: 5, resendSeconds: 60 });
+      expect(c.otp).toEqual({ length: 6, ttlSeconds: 600, maxAttempts: 5, resendSeconds: 60, validCodes: 3 });
+      expect(c.mailLink).toBe(true);
+      expect(c.databaseUrl).toBeUndefined();
       expect(c.trustProxy).toBe(false);
     });
 
@@ -97,12 +99,15 @@ describe('loadConfig', () => {
         MFA_ENCRYPTION_KEY: KEY_RING,
         MFA_EMAIL_FALLBACK: 'true',
         AAL2_FACTORS: 'totp, recovery_code',
+        OTP_VALID_CODES: '1',
+        MAIL_LINK: 'false',
       });
       expect(c).toMatchObject({
         databaseUrl: 'postgres://u:p@db.example.com:5432/signin',
         mfaEncryptionKeys: KEY_RING,
         mfaEmailFallback: true,
         aal2Factors: ['totp', 'recovery_code'],
+        mailLink: false,
         port: 8080,
         appUrl: 'https://signin.example.com/base',
         appOrigin: 'https://signin.example.com',
@@ -113,7 +118,7 @@ describe('loadConfig', () => {
         otpSecret: SECRET_B,
         firstFactor: 'email',
         signup: 'closed',
-        otp: { length: 8, ttlSeconds: 1, maxAttempts: 3, resendSeconds: 2 },
+        otp: { length: 8, ttlSeconds: 1, maxAttempts: 3, resendSeconds: 2, validCodes: 1 },
       });
       expect(c.warnings).toEqual([]);
     });

@@ -26,7 +26,9 @@ export interface AppConfig {
   otpSecret: string;
   firstFactor: 'password' | 'email';
   signup: 'open' | 'closed';
-  otp: { length: number; ttlSeconds: number; maxAttempts: number; resendSeconds: number };
+  otp: { length: number; ttlSeconds: number; maxAttempts: number; resendSeconds: number; validCodes: number };
+  /** Sign-in mails carry a same-browser link beside the code. */
+  mailLink: boolean;
   password: { memoryKib: number; iterations: number };
   /** Requests a minute one client IP may make to the sign-in POST routes. */
   rateLimitPerMinute: number;
@@ -142,7 +144,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       ttlSeconds: vars.OTP_TTL_SECONDS ?? 600,
       maxAttempts: vars.OTP_MAX_ATTEMPTS ?? 5,
       resendSeconds: vars.OTP_RESEND_SECONDS ?? 60,
+      validCodes: vars.OTP_VALID_CODES ?? 3,
     },
+    mailLink: vars.MAIL_LINK !== 'false',
     password: {
       memoryKib: vars.PASSWORD_HASH_MEMORY_KIB ?? 19456,
       iterations: vars.PASSWORD_HASH_ITERATIONS ?? 2,

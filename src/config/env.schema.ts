@@ -141,4 +141,15 @@ export class EnvironmentVariables {
     message: 'AAL2_FACTORS must be a comma list of email_otp, totp, recovery_code, passkey',
   })
   AAL2_FACTORS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  OTP_VALID_CODES?: number;
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MAIL_LINK must be true or false' })
+  MAIL_LINK?: string;
 }

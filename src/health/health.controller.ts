@@ -1,11 +1,16 @@
 import { Controller, Get, Optional } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '../http/index.js';
+import { HealthAnswer, HealthNotReadyBody } from '../http/openapi.js';
 import { DatabaseHealthIndicator } from '../database/index.js';
 import { MailSender } from '../mail/index.js';
 import { RedisHealthIndicator } from '../redis/index.js';
 
 /** Probes: `GET /health/live` (the process answers) and `GET /health/ready` (Redis, PostgreSQL when configured, and mail work). */
 @Controller('health')
+@Public()
+@ApiTags('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
@@ -16,13 +21,24 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @HealthCheck()
+  // terminus' own description would not show this app's error body: described here instead.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOperation({ operationId: 'healthLive', summary: 'Liveness probe', description: 'The process answers.' })
+  @ApiOkResponse({ description: 'Alive', type: HealthAnswer })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiOperation({
+    operationId: 'healthReady',
+    summary: 'Readiness probe',
+    description:
+      'Redis answers a PING (or the in-process stores are used), PostgreSQL answers when `DATABASE_URL` is set, and the mail transport is ready.',
+  })
+  @ApiOkResponse({ description: 'Ready', type: HealthAnswer })
+  @ApiServiceUnavailableResponse({ description: 'A check is down', type: HealthNotReadyBody })
   ready() {
     return this.health.check([
       () => this.redis.isHealthy('redis'),

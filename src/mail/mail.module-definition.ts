@@ -14,6 +14,8 @@ export interface MailModuleOptions {
   productName?: string;
   /** Put the code in the subject line too (handy on phones, but visible on lock screens). Default false. */
   codeInSubject?: boolean;
+  /** Put a same-browser sign-in link in code mails beside the code (default true). */
+  link?: boolean;
   /** Another {@link MailSender} implementation (SES, a queue, ...). */
   sender?: Type<MailSender>;
 }

@@ -14,6 +14,10 @@ export interface CodeMail {
   locale?: string;
   /** Reported back if the mail cannot be delivered (see `MailMessage.tag`). */
   tag?: string;
+  /** The sign-in link's token (`GET /verify/link?t=`); no link without it or with `link: false`. */
+  linkToken?: string;
+  /** Which send of its challenge this is: with the tag, a stable `Message-ID`. */
+  send?: number;
 }
 
 /**
@@ -30,7 +34,16 @@ export class MailService {
 
   /** Queues the one-time code mail. */
   sendCode(mail: CodeMail): void {
-    this.send('code', mail.to, this.codeContext(mail), mail.locale, mail.tag);
+    const link =
+      mail.linkToken && this.options.link !== false
+        ? `${this.options.appUrl}/verify/link?t=${encodeURIComponent(mail.linkToken)}`
+        : undefined;
+    const id = mail.tag && mail.send ? this.messageId(`${mail.tag}.${mail.send}`) : undefined;
+    this.dispatcher.dispatch(() => ({
+      ...this.render('code', mail.to, { ...this.codeContext(mail), link }, mail.locale),
+      ...(mail.tag ? { tag: mail.tag } : {}),
+      ...(id ? { messageId: id } : {}),
+    }));
   }
 
   /** Queues the notice sent when someone tries to register an address that already has an account. */
@@ -62,11 +75,19 @@ export class MailService {
       subject,
       html: this.views.render(`emails/${template}.html`, { ...data, subject }, 'layouts/email'),
       text: this.views.render(`emails/${template}.text`, data),
+      // Not a person writing: auto-replies and vacation notices stay quiet (RFC 3834).
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
     };
   }
 
+  /** A `Message-ID` on the app's host, from a unique and stable key. */
+  protected messageId(key: string): string {
+    const host = new URL(this.options.appUrl).hostname || 'localhost';
+    return `<${key.replace(/[^\w.-]/g, '-')}@${host}>`;
+  }
+
   /** The template data of the code mail. */
-  codeContext(mail: Omit<CodeMail, 'to' | 'locale' | 'tag'>): Record<string, unknown> {
+  codeContext(mail: Pick<CodeMail, 'code' | 'purpose' | 'expiresAt'>): Record<string, unknown> {
     return {
       code: mail.code,
       purpose: mail.purpose,

@@ -9,4 +9,8 @@ export interface MailMessage {
    * never sent to the recipient, never logged.
    */
   tag?: string;
+  /** A stable `Message-ID` (`<...@host>`): the same for every retry of one mail. */
+  messageId?: string;
+  /** Extra headers, e.g. `Auto-Submitted: auto-generated` (RFC 3834). */
+  headers?: Record<string, string>;
 }

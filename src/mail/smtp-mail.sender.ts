@@ -16,7 +16,14 @@ export class SmtpMailSender extends MailSender {
   /** @throws MailDeliveryError, permanent for an SMTP 5xx reply, temporary otherwise. */
   async send(message: MailMessage): Promise<void> {
     try {
-      await this.mailer.sendMail({ to: message.to, subject: message.subject, text: message.text, html: message.html });
+      await this.mailer.sendMail({
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        ...(message.messageId ? { messageId: message.messageId } : {}),
+        ...(message.headers ? { headers: message.headers } : {}),
+      });
     } catch (err) {
       // nodemailer puts the server's reply code on the error (a refused RCPT is EENVELOPE + 550).
       const code = (err as { responseCode?: unknown }).responseCode;

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OtpStore } from './otp-store.js';
 import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
@@ -20,13 +21,18 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
   private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
 
   async create(ch: StoredChallenge): Promise<void> {
-    this.challenges.set(ch.id, { ...ch, meta: ch.meta ? { ...ch.meta } : undefined });
+    this.challenges.set(ch.id, {
+      ...ch,
+      sends: 1,
+      digests: [...ch.digests],
+      meta: ch.meta ? { ...ch.meta } : undefined,
+    });
   }
 
   async get(id: string): Promise<Challenge | null> {
     const ch = this.live(id, Date.now());
     if (!ch) return null;
-    const { digest: _digest, ...challenge } = ch;
+    const { digests: _digests, ...challenge } = ch;
     return challenge;
   }
 
@@ -35,9 +41,15 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
     if (!ch) return { status: 'expired' } satisfies ConsumeResult;
     const locked = this.lockLeft(identifier, now);
     if (locked > 0) return { status: 'locked', retryAfterMs: locked } satisfies ConsumeResult;
-    if (ch.digest === digest) {
+    // Every digest is compared, in constant time: no early exit tells which one matched.
+    const given = Buffer.from(digest);
+    const match = ch.digests.reduce((found, d) => {
+      const stored = Buffer.from(d);
+      return (stored.length === given.length && timingSafeEqual(stored, given)) || found;
+    }, false);
+    if (match) {
       this.challenges.delete(id);
-      const { digest: _digest, ...challenge } = ch;
+      const { digests: _digests, ...challenge } = ch;
       return { status: 'ok', challenge: { ...challenge, attemptsRemaining: 0 } } satisfies ConsumeResult;
     }
     ch.attemptsRemaining -= 1;
@@ -46,12 +58,13 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
     return { status: 'invalid', attemptsRemaining: Math.max(0, ch.attemptsRemaining), lockMs } satisfies ConsumeResult;
   }
 
-  async replaceDigest(id: string, digest: string, now: number): Promise<boolean> {
+  async addDigests(id: string, digests: string[], keep: number, now: number): Promise<number> {
     const ch = this.live(id, now);
-    if (!ch) return false;
-    ch.digest = digest;
+    if (!ch) return 0;
+    ch.digests = [...digests, ...ch.digests].slice(0, Math.max(1, keep));
     delete ch.undelivered;
-    return true;
+    ch.sends = (ch.sends ?? 1) + 1;
+    return ch.sends;
   }
 
   async markUndelivered(id: string, now: number): Promise<void> {

@@ -27,13 +27,14 @@ function challenge(overrides: Partial<StoredChallenge> = {}): StoredChallenge {
     factor: 'email-otp',
     expiresAt: Date.now() + 60_000,
     attemptsRemaining: 5,
-    digest: 'right-digest',
+    digests: ['right-digest'],
     ...overrides,
   };
 }
 
-function withoutDigest({ digest: _digest, ...rest }: StoredChallenge) {
-  return rest;
+/** What `get` answers for a stored challenge: no digests, one send so far. */
+function withoutDigest({ digests: _digests, ...rest }: StoredChallenge) {
+  return { ...rest, sends: 1 };
 }
 
 /**
@@ -65,7 +66,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         await store.create(ch);
         const got = await store.get(ch.id);
         expect(got).toEqual(withoutDigest(ch));
-        expect(got).not.toHaveProperty('digest');
+        expect(got).not.toHaveProperty('digests');
       });
 
       it('keeps a challenge without meta free of meta', async () => {
@@ -93,7 +94,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         await store.create(ch);
         await store.delete(ch.id);
         expect(await store.get(ch.id)).toBeNull();
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())).toEqual({
+        expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
       });
@@ -103,13 +104,13 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('accepts the right digest once and deletes the challenge', async () => {
         const ch = challenge({ meta: { k: 'v' } });
         await store.create(ch);
-        const first = await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now());
+        const first = await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now());
         expect(first.status).toBe('ok');
         if (first.status !== 'ok') return;
         const { attemptsRemaining: _a, ...expected } = withoutDigest(ch);
         expect(first.challenge).toMatchObject(expected);
         expect(await store.get(ch.id)).toBeNull();
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())).toEqual({
+        expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
       });
@@ -132,7 +133,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         });
         expect(await store.get(ch.id)).toBeNull();
         // Even the right digest cannot bring it back.
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())).toEqual({
+        expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
       });
@@ -141,7 +142,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         const ch = challenge({ expiresAt: Date.now() + 30 });
         await store.create(ch);
         await sleep(60);
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())).toEqual({
+        expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
       });
@@ -149,7 +150,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('answers expired when `now` is at or past the deadline, and drops the challenge', async () => {
         const ch = challenge();
         await store.create(ch);
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, ch.expiresAt)).toEqual({
+        expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, ch.expiresAt)).toEqual({
           status: 'expired',
         });
         expect(await store.get(ch.id)).toBeNull();
@@ -168,7 +169,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         const ch = challenge();
         await store.create(ch);
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())),
+          Array.from({ length: 20 }, () => store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())),
         );
         expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
         expect(results.filter((r) => r.status === 'expired')).toHaveLength(19);
@@ -215,7 +216,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         expect(left).toBeGreaterThan(0);
         expect(left).toBeLessThanOrEqual(SLOW.baseLockMs);
 
-        const refused = await store.consume(chs[0].id, identifier, chs[0].digest, SLOW, Date.now());
+        const refused = await store.consume(chs[0].id, identifier, chs[0].digests[0], SLOW, Date.now());
         expect(refused.status).toBe('locked');
         if (refused.status === 'locked') {
           expect(refused.retryAfterMs).toBeGreaterThan(0);
@@ -230,7 +231,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         const other = challenge();
         await store.create(other);
         expect(await store.lockedFor(other.identifier, Date.now())).toBe(0);
-        expect((await store.consume(other.id, other.identifier, other.digest, SLOW, Date.now())).status).toBe('ok');
+        expect((await store.consume(other.id, other.identifier, other.digests[0], SLOW, Date.now())).status).toBe('ok');
       });
 
       it('lets the right digest through once the lock has passed', async () => {
@@ -240,7 +241,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         for (let i = 0; i < STRICT.threshold; i++) await store.consume(ch.id, identifier, 'wrong', STRICT, Date.now());
         await sleep(STRICT.baseLockMs + 30);
         expect(await store.lockedFor(identifier, Date.now())).toBe(0);
-        const ok = await store.consume(ch.id, identifier, ch.digest, STRICT, Date.now());
+        const ok = await store.consume(ch.id, identifier, ch.digests[0], STRICT, Date.now());
         expect(ok.status).toBe('ok');
       });
 
@@ -282,7 +283,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
           attemptsRemaining: 4,
           lockMs: SLOW.baseLockMs,
         });
-        expect((await store.consume(ch.id, identifier, ch.digest, SLOW, Date.now())).status).toBe('locked');
+        expect((await store.consume(ch.id, identifier, ch.digests[0], SLOW, Date.now())).status).toBe('locked');
       });
 
       it('wrong codes count toward a lock that recordFailure then starts', async () => {
@@ -400,42 +401,86 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       });
     });
 
-    describe('replaceDigest', () => {
-      it('replaces the code and keeps attempts and deadline', async () => {
+    describe('addDigests', () => {
+      it('adds a resend: the new digest works, attempts and deadline stay, the send is counted', async () => {
         const ch = challenge({ attemptsRemaining: 5 });
         await store.create(ch);
+        expect((await store.get(ch.id))?.sends).toBe(1);
         expect((await store.consume(ch.id, ch.identifier, 'wrong', NO_LOCK, Date.now())).status).toBe('invalid');
 
-        expect(await store.replaceDigest(ch.id, 'new-digest', Date.now())).toBe(true);
+        expect(await store.addDigests(ch.id, ['new-digest'], 3, Date.now())).toBe(2);
         const after = await store.get(ch.id);
         expect(after?.attemptsRemaining).toBe(4);
         expect(after?.expiresAt).toBe(ch.expiresAt);
-
-        // The previous digest is refused (and spends an attempt), the new one works.
-        expect(await store.consume(ch.id, ch.identifier, ch.digest, NO_LOCK, Date.now())).toEqual({
-          status: 'invalid',
-          attemptsRemaining: 3,
-          lockMs: 0,
-        });
+        expect(after?.sends).toBe(2);
         expect((await store.consume(ch.id, ch.identifier, 'new-digest', NO_LOCK, Date.now())).status).toBe('ok');
       });
 
-      it('returns false for an unknown, consumed or expired challenge', async () => {
-        expect(await store.replaceDigest(`missing-${uid()}`, 'd', Date.now())).toBe(false);
+      it('keeps the newest `keep` digests: each of them works, an older one does not', async () => {
+        for (const pick of ['d1', 'd2', 'd3']) {
+          const ch = challenge({ digests: ['d0'] });
+          await store.create(ch);
+          await store.addDigests(ch.id, ['d1'], 3, Date.now());
+          await store.addDigests(ch.id, ['d2'], 3, Date.now());
+          expect(await store.addDigests(ch.id, ['d3'], 3, Date.now())).toBe(4);
+          // d0 fell out of the three kept: refused, and it spends an attempt.
+          expect(await store.consume(ch.id, ch.identifier, 'd0', NO_LOCK, Date.now())).toEqual({
+            status: 'invalid',
+            attemptsRemaining: 4,
+            lockMs: 0,
+          });
+          const ok = await store.consume(ch.id, ch.identifier, pick, NO_LOCK, Date.now());
+          expect(ok.status, pick).toBe('ok');
+          // Using one consumes the challenge: the others die with it.
+          for (const other of ['d1', 'd2', 'd3'].filter((d) => d !== pick)) {
+            expect((await store.consume(ch.id, ch.identifier, other, NO_LOCK, Date.now())).status).toBe('expired');
+          }
+        }
+      });
+
+      it('adds several digests at once (a code and a link), newest first', async () => {
+        const ch = challenge({ digests: ['code-0', 'link-0'] });
+        await store.create(ch);
+        await store.addDigests(ch.id, ['code-1', 'link-1'], 2, Date.now());
+        expect((await store.consume(ch.id, ch.identifier, 'code-0', NO_LOCK, Date.now())).status).toBe('invalid');
+        expect((await store.consume(ch.id, ch.identifier, 'link-1', NO_LOCK, Date.now())).status).toBe('ok');
+      });
+
+      it('with keep 1 a resend voids the previous code', async () => {
+        const ch = challenge();
+        await store.create(ch);
+        await store.addDigests(ch.id, ['new-digest'], 1, Date.now());
+        expect((await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).status).toBe('invalid');
+        expect((await store.consume(ch.id, ch.identifier, 'new-digest', NO_LOCK, Date.now())).status).toBe('ok');
+      });
+
+      it('of the valid digests submitted in parallel, exactly one succeeds', async () => {
+        const ch = challenge({ digests: ['a'] });
+        await store.create(ch);
+        await store.addDigests(ch.id, ['b'], 3, Date.now());
+        await store.addDigests(ch.id, ['c'], 3, Date.now());
+        const results = await Promise.all(
+          ['a', 'b', 'c', 'a', 'b', 'c'].map((d) => store.consume(ch.id, ch.identifier, d, NO_LOCK, Date.now())),
+        );
+        expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
+      });
+
+      it('returns 0 for an unknown, consumed or expired challenge', async () => {
+        expect(await store.addDigests(`missing-${uid()}`, ['d'], 3, Date.now())).toBe(0);
 
         const used = challenge();
         await store.create(used);
-        expect((await store.consume(used.id, used.identifier, used.digest, NO_LOCK, Date.now())).status).toBe('ok');
-        expect(await store.replaceDigest(used.id, 'd', Date.now())).toBe(false);
+        expect((await store.consume(used.id, used.identifier, used.digests[0], NO_LOCK, Date.now())).status).toBe('ok');
+        expect(await store.addDigests(used.id, ['d'], 3, Date.now())).toBe(0);
 
         const late = challenge();
         await store.create(late);
-        expect(await store.replaceDigest(late.id, 'd', late.expiresAt)).toBe(false);
+        expect(await store.addDigests(late.id, ['d'], 3, late.expiresAt)).toBe(0);
 
         const gone = challenge({ expiresAt: Date.now() + 30 });
         await store.create(gone);
         await sleep(60);
-        expect(await store.replaceDigest(gone.id, 'd', Date.now())).toBe(false);
+        expect(await store.addDigests(gone.id, ['d'], 3, Date.now())).toBe(0);
         expect(await store.get(gone.id)).toBeNull();
       });
     });
@@ -449,14 +494,14 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         expect((await store.get(ch.id))?.undelivered).toBe(true);
         // Attempts and deadline are untouched.
         expect((await store.get(ch.id))?.attemptsRemaining).toBe(ch.attemptsRemaining);
-        expect(await store.replaceDigest(ch.id, 'new-digest', Date.now())).toBe(true);
+        expect(await store.addDigests(ch.id, ['new-digest'], 3, Date.now())).toBe(2);
         expect((await store.get(ch.id))?.undelivered).toBeFalsy();
       });
 
       it('never brings back a consumed, deleted or unknown challenge', async () => {
         const used = challenge();
         await store.create(used);
-        expect((await store.consume(used.id, used.identifier, used.digest, NO_LOCK, Date.now())).status).toBe('ok');
+        expect((await store.consume(used.id, used.identifier, used.digests[0], NO_LOCK, Date.now())).status).toBe('ok');
         await store.markUndelivered(used.id, Date.now());
         expect(await store.get(used.id)).toBeNull();
         const gone = challenge();

@@ -14,7 +14,8 @@ export abstract class OtpStore {
   /** The live challenge, or null when it is unknown, used up or expired. */
   abstract get(id: string): Promise<Challenge | null>;
   /**
-   * Checks a digest against the challenge, atomically: a match deletes the challenge;
+   * Checks a digest against every digest the challenge accepts (in constant time, all of them),
+   * atomically: a match deletes the challenge;
    * a mismatch spends one attempt (deleting the challenge at zero) and counts one
    * failure for `identifier` under `policy`. Refuses while `identifier` is locked.
    */
@@ -26,10 +27,12 @@ export abstract class OtpStore {
     now: number,
   ): Promise<ConsumeResult>;
   /**
-   * Replaces the code of a live challenge, keeping its attempts and deadline, and clears its
-   * `undelivered` mark (a new mail goes out); false if gone.
+   * Adds the digests of a resend to a live challenge (newest first), keeping only the newest `keep`
+   * (the older ones stop working), its attempts and deadline unchanged; clears its `undelivered`
+   * mark (a new mail goes out) and counts the send.
+   * @returns the challenge's new send count, or 0 when it is gone.
    */
-  abstract replaceDigest(id: string, digest: string, now: number): Promise<boolean>;
+  abstract addDigests(id: string, digests: string[], keep: number, now: number): Promise<number>;
   /** Marks a live challenge `undelivered` (its latest mail could not be delivered); a no-op if gone. */
   abstract markUndelivered(id: string, now: number): Promise<void>;
   abstract delete(id: string): Promise<void>;

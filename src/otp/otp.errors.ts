@@ -9,7 +9,8 @@ export class InvalidCodeError extends Error {
 /** No live challenge: expired, attempts used up, completed, or never started. */
 export class ChallengeExpiredError extends Error {
   override name = 'ChallengeExpiredError';
-  constructor() {
+  /** @param reason why, when known: `expired` (past its deadline) or `attempts` (all used). */
+  constructor(readonly reason?: 'expired' | 'attempts') {
     super('There is no pending code; ask for a new one');
   }
 }

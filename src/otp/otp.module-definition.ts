@@ -14,6 +14,11 @@ export interface OtpModuleOptions {
   maxAttempts?: number;
   /** Seconds between two codes to one identifier (default 60). */
   resendSeconds?: number;
+  /**
+   * How many of a challenge's latest codes (and links) are accepted (default 3; 1: a resend voids
+   * the previous code). All share the challenge's attempts and deadline.
+   */
+  validCodes?: number;
   /** Sends per window per identifier (default 5 an hour and 10 a day). */
   sendCaps?: SendPolicy['caps'];
   /** Identifier lock-out (default: locked from the 10th failure in 24 h, 15 min doubling, at most 24 h). */
@@ -30,6 +35,7 @@ export interface ResolvedOtpOptions {
   length: number;
   ttlMs: number;
   maxAttempts: number;
+  validCodes: number;
   send: SendPolicy;
   failure: FailurePolicy;
 }

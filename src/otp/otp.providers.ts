@@ -15,7 +15,7 @@ export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
   if (!o.secret || o.secret.length < 32) problems.push('secret must be at least 32 characters');
   const length = o.length ?? 6;
   if (!Number.isInteger(length) || length < 4 || length > 10) problems.push('length must be an integer from 4 to 10');
-  for (const k of ['ttlSeconds', 'maxAttempts', 'resendSeconds'] as const) {
+  for (const k of ['ttlSeconds', 'maxAttempts', 'resendSeconds', 'validCodes'] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) problems.push(`${k} must be a positive integer`);
   }
@@ -31,6 +31,7 @@ export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
     length,
     ttlMs: (o.ttlSeconds ?? 600) * 1000,
     maxAttempts: o.maxAttempts ?? 5,
+    validCodes: o.validCodes ?? 3,
     send: {
       cooldownMs: (o.resendSeconds ?? 60) * 1000,
       caps: o.sendCaps ?? [

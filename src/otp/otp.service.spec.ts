@@ -102,19 +102,35 @@ describe('OtpService', () => {
       }
     });
 
-    it('stores HMAC-SHA256(secret, purpose|challenge|identifier|code), never the code', async () => {
+    it('stores HMAC-SHA256(secret, purpose|challenge|identifier|answer) of the code and the link, never either', async () => {
       const create = vi.spyOn(store, 'create');
-      const { challenge, code } = await service.start({ purpose: 'sign-in', identifier: 'hmac@example.test' });
+      const { challenge, code, linkToken } = await service.start({
+        purpose: 'sign-in',
+        identifier: 'hmac@example.test',
+      });
       expect(create).toHaveBeenCalledTimes(1);
       const stored = create.mock.calls[0][0];
-      const expected = createHmac('sha256', SECRET)
-        .update(`sign-in|${challenge.id}|hmac@example.test|${code}`)
-        .digest('base64url');
-      expect(stored.digest).toBe(expected);
-      expect(stored.digest).not.toContain(code);
+      const hmac = (answer: string) =>
+        createHmac('sha256', SECRET).update(`sign-in|${challenge.id}|hmac@example.test|${answer}`).digest('base64url');
+      expect(stored.digests).toEqual([hmac(code), hmac(`link|${linkToken}`)]);
+      expect(linkToken).toMatch(/^[\w-]{43}$/); // 256 bits
       expect(JSON.stringify(stored)).not.toContain(code);
+      expect(JSON.stringify(stored)).not.toContain(linkToken);
       // The store hands back the challenge without any digest.
-      expect(await store.get(challenge.id)).not.toHaveProperty('digest');
+      expect(await store.get(challenge.id)).not.toHaveProperty('digests');
+    });
+
+    it('accepts the link token like the code, once', async () => {
+      const { challenge, linkToken } = await service.start({ purpose: 'sign-in', identifier: 'link@example.test' });
+      await expect(
+        service.verifyLink(challenge.id, challenge.identifier, 'sign-in', 'x'.repeat(43)),
+      ).rejects.toBeInstanceOf(InvalidCodeError);
+      expect((await service.verifyLink(challenge.id, challenge.identifier, 'sign-in', linkToken)).id).toBe(
+        challenge.id,
+      );
+      await expect(service.verifyLink(challenge.id, challenge.identifier, 'sign-in', linkToken)).rejects.toBeInstanceOf(
+        ChallengeExpiredError,
+      );
     });
   });
 
@@ -214,7 +230,7 @@ describe('OtpService', () => {
   });
 
   describe('reissue', () => {
-    it('replaces the code and keeps attempts and deadline', async () => {
+    it('adds a code and keeps attempts and deadline; earlier codes stay valid up to validCodes', async () => {
       const { challenge, code } = await service.start({ purpose: 'sign-in', identifier: 'resend@example.test' });
       await expect(service.verify(challenge.id, 'resend@example.test', 'sign-in', wrong(code))).rejects.toBeInstanceOf(
         InvalidCodeError,
@@ -230,13 +246,14 @@ describe('OtpService', () => {
       expect(after?.attemptsRemaining).toBe(2);
       expect(after?.expiresAt).toBe(challenge.expiresAt);
 
-      // The previous code is refused now (and spends an attempt); the new one works.
-      const err = await rejection(service.verify(challenge.id, 'resend@example.test', 'sign-in', code));
-      expect(err).toBeInstanceOf(InvalidCodeError);
-      expect((err as InvalidCodeError).attemptsRemaining).toBe(1);
-      await expect(service.verify(challenge.id, 'resend@example.test', 'sign-in', next.code)).resolves.toMatchObject({
+      expect(next.send).toBe(2);
+      // Both codes work (validCodes 3): the first one sent completes the challenge.
+      await expect(service.verify(challenge.id, 'resend@example.test', 'sign-in', code)).resolves.toMatchObject({
         id: challenge.id,
       });
+      // ...and the other dies with it.
+      const err = await rejection(service.verify(challenge.id, 'resend@example.test', 'sign-in', next.code));
+      expect(err).toBeInstanceOf(ChallengeExpiredError);
     });
 
     it('throws ChallengeExpiredError for a challenge that is gone', async () => {
@@ -267,6 +284,7 @@ describe('resolveOtpOptions', () => {
       length: 6,
       ttlMs: 600_000,
       maxAttempts: 5,
+      validCodes: 3,
       send: {
         cooldownMs: 60_000,
         caps: [

@@ -19,10 +19,17 @@ export interface StartChallenge {
   decoy?: boolean;
 }
 
-/** A new code, to hand to the mailer and forget. */
+/** A new code and link token, to hand to the mailer and forget. */
 export interface IssuedCode {
   challenge: Challenge;
   code: string;
+  /**
+   * A random secret of 256 bits (base64url) for a sign-in link: accepted like the code, and
+   * stored like it, only as a keyed digest.
+   */
+  linkToken: string;
+  /** The challenge's send count (1 for the first code): an idempotency key for its mail. */
+  send: number;
 }
 
 /**
@@ -48,11 +55,9 @@ export class OtpService {
       attemptsRemaining: this.options.maxAttempts,
       ...(input.meta ? { meta: input.meta } : {}),
     };
-    const code = this.generateCode();
-    // A decoy keeps a digest of a secret nobody holds, so every answer is simply wrong.
-    const digest = input.decoy ? randomBytes(32).toString('base64url') : this.digest(challenge, code);
-    await this.store.create({ ...challenge, digest });
-    return { challenge, code };
+    const { code, linkToken, digests } = this.newAnswers(challenge, input.decoy);
+    await this.store.create({ ...challenge, digests, sends: 1 });
+    return { challenge: { ...challenge, sends: 1 }, code, linkToken, send: 1 };
   }
 
   /**
@@ -68,7 +73,7 @@ export class OtpService {
       expiresAt: Date.now() + this.options.ttlMs,
       attemptsRemaining: this.options.maxAttempts,
     };
-    await this.store.create({ ...challenge, digest: this.stepDigest(challenge) });
+    await this.store.create({ ...challenge, digests: [this.stepDigest(challenge)] });
     return challenge;
   }
 
@@ -91,6 +96,15 @@ export class OtpService {
     return this.settle(id, identifier, this.digest({ id, identifier, purpose }, code));
   }
 
+  /**
+   * Checks a sign-in link's token for the challenge `id`, exactly as a code: single use, the same
+   * attempts, deadline and lock.
+   * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError.
+   */
+  async verifyLink(id: string, identifier: string, purpose: ChallengePurpose, token: string): Promise<Challenge> {
+    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, `link|${token}`));
+  }
+
   protected async settle(id: string, identifier: string, digest: string): Promise<Challenge> {
     const result = await this.store.consume(id, identifier, digest, this.options.failure, Date.now());
     switch (result.status) {
@@ -110,10 +124,21 @@ export class OtpService {
    * @throws ChallengeExpiredError when the challenge is gone.
    */
   async reissue(challenge: Challenge, decoy = false): Promise<IssuedCode> {
+    const { code, linkToken, digests } = this.newAnswers(challenge, decoy);
+    // The newest `validCodes` sends stay valid: a code and a link each.
+    const send = await this.store.addDigests(challenge.id, digests, this.options.validCodes * 2, Date.now());
+    if (!send) throw new ChallengeExpiredError();
+    return { challenge: { ...challenge, sends: send }, code, linkToken, send };
+  }
+
+  /** A code and a link token with their digests; a decoy keeps digests of secrets nobody holds. */
+  protected newAnswers(c: Pick<Challenge, 'id' | 'identifier' | 'purpose'>, decoy = false) {
     const code = this.generateCode();
-    const digest = decoy ? randomBytes(32).toString('base64url') : this.digest(challenge, code);
-    if (!(await this.store.replaceDigest(challenge.id, digest, Date.now()))) throw new ChallengeExpiredError();
-    return { challenge, code };
+    const linkToken = randomBytes(32).toString('base64url');
+    const digests = decoy
+      ? [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')]
+      : [this.digest(c, code), this.digest(c, `link|${linkToken}`)];
+    return { code, linkToken, digests };
   }
 
   /** The live challenge, or null. */

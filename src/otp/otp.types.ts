@@ -21,11 +21,16 @@ export interface Challenge {
   meta?: Record<string, string>;
   /** True when the mail of the latest code could not be delivered (set by the mailer, cleared by a resend). */
   undelivered?: boolean;
+  /** How many times a code was sent for it (1 at the start, +1 per resend): a mail's idempotency key. */
+  sends?: number;
 }
 
-/** A challenge as stored: with the keyed digest of its current code, never the code. */
+/**
+ * A challenge as stored: the keyed digests of the answers it accepts (its latest codes and links,
+ * newest first), never the answers themselves.
+ */
 export interface StoredChallenge extends Challenge {
-  digest: string;
+  digests: string[];
 }
 
 /** Per-identifier lock-out after repeated wrong answers. */

@@ -16,16 +16,31 @@ local function fail(fkey, lkey, threshold, windowMs, baseMs, maxMs)
 end
 `;
 
+// Compares two strings of digest characters in constant time (no early exit on the first difference).
+const SAME_FN = `
+local function same(a, b)
+  if #a ~= #b then return false end
+  local diff = 0
+  for i = 1, #a do diff = bit.bor(diff, bit.bxor(string.byte(a, i), string.byte(b, i))) end
+  return diff == 0
+end
+`;
+
 // KEYS: challenge, lock, failures. ARGV: digest, now, threshold, windowMs, baseMs, maxMs.
-const CONSUME = new RedisScript(`${FAIL_FN}
-local c = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'p', 'i', 'f', 'm')
+// The challenge's digests (field d) are space-separated, newest first; every one is compared.
+const CONSUME = new RedisScript(`${FAIL_FN}${SAME_FN}
+local c = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'p', 'i', 'f', 'm', 'n')
 if not c[1] then return {'expired'} end
 if tonumber(c[3]) <= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return {'expired'} end
 local locked = redis.call('PTTL', KEYS[2])
 if locked > 0 then return {'locked', locked} end
-if c[1] == ARGV[1] then
+local match = false
+for d in string.gmatch(c[1], '%S+') do
+  if same(d, ARGV[1]) then match = true end
+end
+if match then
   redis.call('DEL', KEYS[1])
-  return {'ok', c[4], c[5], c[6], c[3], c[7] or ''}
+  return {'ok', c[4], c[5], c[6], c[3], c[7] or '', c[8] or '1'}
 end
 local a = redis.call('HINCRBY', KEYS[1], 'a', -1)
 if a <= 0 then redis.call('DEL', KEYS[1]) end
@@ -38,13 +53,18 @@ const RECORD_FAILURE = new RedisScript(`${FAIL_FN}
 return fail(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
 `);
 
-// KEYS: challenge. ARGV: digest, now. Replaces the digest only of a live challenge.
-const REPLACE = new RedisScript(`
-local x = redis.call('HGET', KEYS[1], 'x')
-if not x or tonumber(x) <= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'd', ARGV[1])
+// KEYS: challenge. ARGV: new digests (space-separated, newest first), keep, now. Only a live challenge:
+// the new digests go first, the list is cut to the newest 'keep'; returns the new send count, 0 if gone.
+const ADD_DIGESTS = new RedisScript(`
+local c = redis.call('HMGET', KEYS[1], 'x', 'd')
+if not c[1] or tonumber(c[1]) <= tonumber(ARGV[3]) then return 0 end
+local kept = {}
+for d in string.gmatch(ARGV[1] .. ' ' .. (c[2] or ''), '%S+') do
+  if #kept < tonumber(ARGV[2]) then kept[#kept + 1] = d end
+end
+redis.call('HSET', KEYS[1], 'd', table.concat(kept, ' '))
 redis.call('HDEL', KEYS[1], 'u')
-return 1
+return redis.call('HINCRBY', KEYS[1], 'n', 1)
 `);
 
 // KEYS: challenge. ARGV: now. Marks only a live challenge (never recreates a consumed one).
@@ -104,8 +124,8 @@ export interface RedisOtpStoreOptions {
 
 /**
  * {@link OtpStore} on Redis. Each decision is one Lua script, so it is atomic and one round trip.
- * Keys: `otp:c:<id>` (hash: d digest, a attempts, x deadline, p purpose, i identifier, f factor, m meta,
- * u undelivered),
+ * Keys: `otp:c:<id>` (hash: d digests, newest first and space-separated, a attempts, x deadline, p purpose,
+ * i identifier, f factor, m meta, u undelivered, n sends),
  * `otp:f:<identifier>` failures, `otp:l:<identifier>` lock, `otp:s:<identifier>` send times. All expire.
  */
 @Injectable()
@@ -123,7 +143,8 @@ export class RedisOtpStore extends OtpStore {
   async create(ch: StoredChallenge): Promise<void> {
     const key = this.key('c', ch.id);
     const fields: Record<string, string> = {
-      d: ch.digest,
+      d: ch.digests.join(' '),
+      n: '1',
       a: String(ch.attemptsRemaining),
       x: String(ch.expiresAt),
       p: ch.purpose,
@@ -135,11 +156,11 @@ export class RedisOtpStore extends OtpStore {
   }
 
   async get(id: string): Promise<Challenge | null> {
-    const [a, x, p, i, f, m, u] = await redisCall(() =>
-      this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm', 'u']),
+    const [a, x, p, i, f, m, u, n] = await redisCall(() =>
+      this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm', 'u', 'n']),
     );
     if (!x || Number(x) <= Date.now()) return null;
-    const challenge = this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '' });
+    const challenge = this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '', n: n ?? '1' });
     return u ? { ...challenge, undelivered: true } : challenge;
   }
 
@@ -160,6 +181,7 @@ export class RedisOtpStore extends OtpStore {
             x: String(r[4]),
             a: '0',
             m: String(r[5]),
+            n: String(r[6]),
           }),
         } satisfies ConsumeResult;
       case 'invalid':
@@ -175,8 +197,8 @@ export class RedisOtpStore extends OtpStore {
     }
   }
 
-  async replaceDigest(id: string, digest: string, now: number): Promise<boolean> {
-    return Number(await this.eval(REPLACE, [this.key('c', id)], [digest, now])) === 1;
+  async addDigests(id: string, digests: string[], keep: number, now: number): Promise<number> {
+    return Number(await this.eval(ADD_DIGESTS, [this.key('c', id)], [digests.join(' '), Math.max(1, keep), now]));
   }
 
   async markUndelivered(id: string, now: number): Promise<void> {
@@ -224,7 +246,7 @@ export class RedisOtpStore extends OtpStore {
     return `${this.prefix}${kind}:${id}`;
   }
 
-  private toChallenge(id: string, h: Record<'a' | 'x' | 'p' | 'i' | 'f' | 'm', string>): Challenge {
+  private toChallenge(id: string, h: Record<'a' | 'x' | 'p' | 'i' | 'f' | 'm' | 'n', string>): Challenge {
     return {
       id,
       purpose: h.p as Challenge['purpose'],
@@ -232,6 +254,7 @@ export class RedisOtpStore extends OtpStore {
       factor: h.f as Challenge['factor'],
       expiresAt: Number(h.x),
       attemptsRemaining: Number(h.a),
+      sends: Number(h.n),
       ...(h.m ? { meta: JSON.parse(h.m) as Record<string, string> } : {}),
     };
   }

@@ -101,6 +101,7 @@ export class ViewRenderer {
     );
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.hbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
     this.hbs.registerHelper(
       'json',
       (v: unknown) =>

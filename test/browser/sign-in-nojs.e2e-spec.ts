@@ -172,7 +172,7 @@ describe('browser, JavaScript off', { timeout: 60_000 }, () => {
     await context.close();
   });
 
-  it('resend too early says how long to wait; after the cooldown it sends a new code that works', async () => {
+  it('resend too early says how long to wait; after the cooldown it sends a new code, and the earlier one still works', async () => {
     const context = await noJs(email);
     const { page, problems } = await openPage(context);
     problems.allow(/status of 429 .*\/verify\/resend\)$/);
@@ -200,11 +200,8 @@ describe('browser, JavaScript off', { timeout: 60_000 }, () => {
     const second = (await email.t.smtp.waitForMail(address, { since })).code!;
     expect(second).toMatch(/^\d{6}$/);
 
-    if (second !== first) {
-      await page.getByLabel('Code', { exact: true }).fill(first);
-      expect((await submit(page, 'Verify', '/verify')).response.status()).toBe(401);
-    }
-    await page.getByLabel('Code', { exact: true }).fill(second);
+    // The earlier code still counts (OTP_VALID_CODES defaults to 3): a late first mail is no dead end.
+    await page.getByLabel('Code', { exact: true }).fill(first);
     expect((await submit(page, 'Verify', '/verify')).response.status()).toBe(303);
     expect(new URL(page.url()).pathname).toBe('/home');
     problems.expectNone();

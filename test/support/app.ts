@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
+import type { Clock } from '../../src/clock/index.js';
 import { generateKeyRing } from '../../src/crypto/index.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app.config.js';
 import { MailDispatcher } from '../../src/mail/index.js';
@@ -38,7 +39,7 @@ export function uniqueEmail(tag = 'user'): string {
  */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
-  options: { smtp?: TestSmtpServer } = {},
+  options: { smtp?: TestSmtpServer; clock?: Clock } = {},
 ): Promise<TestApp> {
   const smtp = options.smtp ?? new TestSmtpServer();
   const ownSmtp = !options.smtp;
@@ -57,7 +58,7 @@ export async function createTestApp(
     RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   };
-  const app = await createApp(fullEnv);
+  const app = await createApp(fullEnv, { clock: options.clock });
   await app.init();
   const http = app.getHttpServer();
   const config = app.get<AppConfig>(APP_CONFIG);

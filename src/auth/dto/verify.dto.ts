@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Length, Matches, MaxLength } from 'class-validator';
 import { OptionalField } from '../../http/index.js';
@@ -7,6 +8,12 @@ import { OptionalField } from '../../http/index.js';
  * spaces and dashes from a paste are dropped) and `recoveryCode` (at a second-factor step).
  */
 export class VerifyDto {
+  @ApiPropertyOptional({
+    description:
+      "The emailed code (`OTP_LENGTH` digits, 6 by default) or the authenticator app's (6 digits), as a string; spaces and dashes from a paste are dropped",
+    type: 'string',
+    example: '123456',
+  })
   @OptionalField()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/[\s-]/g, '') : value))
   @IsString({ message: 'code must be a string of digits' })
@@ -14,6 +21,14 @@ export class VerifyDto {
   @Length(4, 10, { message: 'code must be 4 to 10 digits' })
   code?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'A recovery code (`xxxxx-xxxxx`), at a second-factor step that offers `recovery_code`; case, spaces and dashes do not matter',
+    type: 'string',
+    minLength: 1,
+    maxLength: 64,
+    example: 'k3m9p-x2q7w',
+  })
   @OptionalField()
   @IsString({ message: 'recoveryCode must be a string' })
   @Length(1, 64, { message: 'recoveryCode must be 1 to 64 characters' })
