@@ -113,6 +113,7 @@ async function main(): Promise<number> {
     SMTP_URL: smtp.url,
     SESSION_SECRET: sessionSecret,
     OTP_SECRET: randomBytes(32).toString('base64url'),
+    MFA_ENCRYPTION_KEY: `bench:${randomBytes(32).toString('base64')}`,
     AUTH_SIGNUP: 'open',
     // One loopback client makes every request: the per-address POST budget (default 60/min) would throttle it.
     RATE_LIMIT_PER_MINUTE: '100000',

@@ -3,12 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { join } from 'node:path';
 import { AppModule, type AppExtras } from './app.module.js';
 import { loadConfig } from './config/app.config.js';
 import { formBodyParser, jsonBodyParser, utf8BodiesOnly } from './http/body.parsers.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { DEFAULT_VIEWS_DIR } from './view/index.js';
+import { PUBLIC_ASSETS_DIR } from './view/index.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -24,10 +23,24 @@ export async function createApp(
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
   });
   for (const w of config.warnings) new Logger('Config').warn(w);
+  applyHttpSetup(app, { trustProxy: config.trustProxy, secureCookies: config.secureCookies }, () => {
+    if (config.env !== 'production') serveApiDocs(app, cspOf(config.secureCookies));
+  });
+  app.enableShutdownHooks();
+  return app;
+}
 
-  app.set('trust proxy', config.trustProxy);
-  app.disable('x-powered-by');
-  const csp = {
+/** What {@link applyHttpSetup} needs to know. */
+export interface HttpSetupOptions {
+  /** Express `trust proxy` (`TRUST_PROXY`): client addresses and https come only from trusted hops. */
+  trustProxy: boolean | number | string[];
+  /** The public URL is https: HSTS and `upgrade-insecure-requests`. */
+  secureCookies: boolean;
+}
+
+/** The Content-Security-Policy of every page: nothing inline, nothing from elsewhere. */
+function cspOf(secure: boolean): Record<string, string[]> {
+  return {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
     styleSrc: ["'self'"],
@@ -38,25 +51,39 @@ export async function createApp(
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
     objectSrc: ["'none'"],
-    ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+    ...(secure ? { upgradeInsecureRequests: [] } : {}),
   };
+}
+
+/**
+ * The HTTP layer the modules expect, for `main.ts` and for a host app's own bootstrap (create the
+ * app with `{ bodyParser: false }`): `trust proxy`, helmet with a strict CSP, the package's assets at
+ * `/assets/`, then the body readers (UTF-8 only, 8 KiB, every field name kept as sent, repeated
+ * fields noted for validation). `beforeBodies` registers what must come between (e.g. `/docs`).
+ */
+export function applyHttpSetup(
+  app: NestExpressApplication,
+  options: HttpSetupOptions,
+  beforeBodies?: () => void,
+): void {
+  app.set('trust proxy', options.trustProxy);
+  app.disable('x-powered-by');
+  const csp = cspOf(options.secureCookies);
   app.use(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: csp },
-      strictTransportSecurity: config.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
+      strictTransportSecurity: options.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
       // Not `no-referrer`: with it browsers send `Origin: null` on form posts, which the Origin check refuses.
       referrerPolicy: { policy: 'same-origin' },
       frameguard: { action: 'deny' },
     }),
   );
   // Static files come before the session middleware: they never touch Redis.
-  app.useStaticAssets(join(DEFAULT_VIEWS_DIR, '..', 'public'), { prefix: '/assets/', maxAge: '1h', index: false });
-  if (config.env !== 'production') serveApiDocs(app, csp);
+  app.useStaticAssets(PUBLIC_ASSETS_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
+  beforeBodies?.();
   // Our own readers: UTF-8 only, every name kept as sent (no prototype tricks), repeated names noted,
   // so that validation sees exactly what the client sent.
   app.use(utf8BodiesOnly(), jsonBodyParser({ limit: '8kb' }), formBodyParser({ limit: '8kb', parameterLimit: 20 }));
-  app.enableShutdownHooks();
-  return app;
 }
 
 /**

@@ -21,5 +21,6 @@ export { HealthModule } from './health/health.module.js';
 export { AppModule } from './app.module.js';
 export { appOptions, usesDevOutbox } from './app.options.js';
 export { AppExceptionFilter, type ErrorAnswer } from './app-exception.filter.js';
-export { createApp } from './app.setup.js';
+export { createApp, applyHttpSetup, type HttpSetupOptions } from './app.setup.js';
+export type { AppExtras } from './app.module.js';
 export { type AppConfig, ConfigError, loadConfig, loadDotEnv, appConfig, APP_CONFIG } from './config/app.config.js';

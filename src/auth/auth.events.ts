@@ -2,16 +2,17 @@ import type { FactorId } from './auth-session.js';
 
 /**
  * Events the sign-in flow emits (through `@nestjs/event-emitter`, when the app has it), so a host
- * app can audit or react to every step: `@OnEvent(AuthEvents.SignedIn)`. They never carry a code,
- * a password, a secret or a session id.
+ * app can audit or react to every step: `@OnEvent(AuthEvents.SignedIn)`, or all of them with a
+ * wildcard emitter and `@OnEvent('auth.*')` (every name has two parts). They never carry a code, a
+ * password, a secret or a session id.
  */
 export const AuthEvents = {
   /** A step started: {@link ChallengeStartedEvent}. */
-  ChallengeStarted: 'auth.challenge.started',
+  ChallengeStarted: 'auth.challenge_started',
   /** A factor was passed: {@link FactorEvent}. */
-  FactorPassed: 'auth.factor.passed',
+  FactorPassed: 'auth.factor_passed',
   /** A wrong answer to a factor: {@link FactorEvent}. */
-  FactorFailed: 'auth.factor.failed',
+  FactorFailed: 'auth.factor_failed',
   /** A session was signed in: {@link SignedInEvent}. */
   SignedIn: 'auth.signed_in',
   /** A signed-in session confirmed it again: {@link SignedInEvent}. */

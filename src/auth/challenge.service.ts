@@ -35,10 +35,15 @@ export interface PendingView {
   restartable: boolean;
 }
 
-/** The answer of `POST /verify`: `code` (an emailed code or an authenticator's), or `recoveryCode`. */
+/**
+ * The answer of `POST /verify`, exactly one of: `code` (an emailed code or an authenticator's),
+ * `recoveryCode`, or `factor` and `answer` (any offered second factor, by id).
+ */
 export interface VerifyInput {
   code?: string;
   recoveryCode?: string;
+  factor?: string;
+  answer?: string;
 }
 
 /** Completes and re-sends the session's pending step (`POST /verify`, `POST /verify/resend`). */
@@ -118,21 +123,27 @@ export class ChallengeService {
     input: VerifyInput,
     locales: readonly string[] = [],
   ): Promise<SecondFactorRequired | Authenticated> {
-    const fields = (['code', 'recoveryCode'] as const).filter((f) => input[f] !== undefined);
-    if (fields.length !== 1) {
-      throw new ValidationFailedError([{ field: 'code', problems: ['send either code or recoveryCode'] }]);
+    const given = (['code', 'recoveryCode', 'factor'] as const).filter((f) => input[f] !== undefined);
+    if (given.length !== 1 || (input.factor === undefined) !== (input.answer === undefined)) {
+      throw new ValidationFailedError([
+        { field: 'code', problems: ['send one answer: code, recoveryCode, or factor with answer'] },
+      ]);
     }
     const p = session.data.pending;
     if (!p) throw new ChallengeExpiredError();
-    const field = fields[0];
-    const answer = input[field]!;
+    const field = given[0];
     if (p.step === 'email_otp') {
-      if (field !== 'code') throw this.notAsked(field);
-      return this.verifyEmailCode(session, p, answer);
+      if (field !== 'code' && input.factor !== 'email_otp') throw this.notAsked(field);
+      return this.verifyEmailCode(session, p, input.code ?? input.answer!);
     }
-    const factor = this.factors.byField(field, p.options ?? []);
+    const factor =
+      field === 'factor'
+        ? p.options?.includes(input.factor!)
+          ? this.factors.get(input.factor!)
+          : undefined
+        : this.factors.byField(field, p.options ?? []);
     if (!factor) throw this.notAsked(field);
-    return this.verifySecondFactor(session, p, factor, answer, locales);
+    return this.verifySecondFactor(session, p, factor, input[field === 'factor' ? 'answer' : field]!, locales);
   }
 
   /**
@@ -203,9 +214,8 @@ export class ChallengeService {
     locales: readonly string[],
   ) {
     if (!factor.isWellFormed(answer)) {
-      throw new ValidationFailedError([
-        { field: factor.field, problems: [`${factor.field} is not in the expected format`] },
-      ]);
+      const name = factor.field ?? 'answer';
+      throw new ValidationFailedError([{ field: name, problems: [`${name} is not in the expected format`] }]);
     }
     await this.throttle.assertNotLocked(p.identifier);
     if (!(await this.otp.find(p.id))) throw new ChallengeExpiredError(this.endedWhy(p));

@@ -5,3 +5,4 @@ export { Public, IS_PUBLIC } from './public.decorator.js';
 export { createValidationPipe, OptionalField, StrictValidationPipe } from './validation.pipe.js';
 export { EmptyBody } from './empty-body.dto.js';
 export * from './http.errors.js';
+export { jsonBodyParser, formBodyParser, utf8BodiesOnly, declaredCharset } from './body.parsers.js';

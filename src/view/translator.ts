@@ -15,21 +15,23 @@ export class Translator {
   private readonly timeFormats = new Map<string, Intl.DateTimeFormat>();
   private readonly listFormats = new Map<string, Intl.ListFormat>();
 
+  /** @param localesDirs one folder of `<locale>.json` catalogs, or several: a key in a later one wins. */
   constructor(
-    localesDir: string,
+    localesDirs: string | string[],
     readonly defaultLocale = 'en',
   ) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(localesDir).filter((f) => f.endsWith('.json'));
-    } catch {
-      files = [];
-    }
-    for (const f of files) {
-      this.catalogs.set(
-        f.replace(/\.json$/, '').toLowerCase(),
-        JSON.parse(readFileSync(join(localesDir, f), 'utf8')) as Catalog,
-      );
+    for (const dir of ([] as string[]).concat(localesDirs)) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+      } catch {
+        files = [];
+      }
+      for (const f of files) {
+        const locale = f.replace(/\.json$/, '').toLowerCase();
+        const catalog = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Catalog;
+        this.catalogs.set(locale, { ...this.catalogs.get(locale), ...catalog });
+      }
     }
     if (!this.catalogs.has(defaultLocale)) this.catalogs.set(defaultLocale, {});
   }

@@ -4,6 +4,13 @@ import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 export interface ViewModuleOptions {
   /** Folder holding `layouts/`, `partials/`, `pages/` and `emails/` (default: the project's `views/`). */
   viewsDir?: string;
+  /**
+   * Folders laid over `viewsDir`, in order: a template, partial or catalog message found in one
+   * replaces the one of the same name below it. A host app keeps only what it changes
+   * (e.g. `pages/home.hbs`, `emails/code.html.hbs`, `locales/en.json` with a few keys) and gets
+   * every other template, and every later change of them, from the package.
+   */
+  overrides?: string[];
   /** Values every template sees as `@root.site` (e.g. the product name, APP_URL). */
   site?: Record<string, unknown>;
   /** Locale of last resort, whose catalog must hold every key (default `en`). */

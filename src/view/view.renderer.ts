@@ -9,6 +9,9 @@ import { VIEW_MODULE_OPTIONS, type ViewModuleOptions } from './view.module-defin
 /** The project's `views/` folder, from `src/view` and `dist/view` alike. */
 export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
+/** The project's `public/` folder (stylesheet, script, icon), served at `/assets/`. */
+export const PUBLIC_ASSETS_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+
 /**
  * Renders the Handlebars templates under `views/`: every template is compiled once, at start-up.
  * `{{ }}` escapes; templates never put user data in triple braces. Text comes from the message
@@ -23,19 +26,25 @@ export class ViewRenderer {
   readonly i18n: Translator;
 
   constructor(@Inject(VIEW_MODULE_OPTIONS) options: ViewModuleOptions) {
-    const dir = options.viewsDir ?? DEFAULT_VIEWS_DIR;
+    // Later folders win: the package's views, then each override folder.
+    const dirs = [options.viewsDir ?? DEFAULT_VIEWS_DIR, ...(options.overrides ?? [])];
     this.site = options.site ?? {};
-    this.i18n = new Translator(join(dir, 'locales'), options.defaultLocale ?? 'en');
+    this.i18n = new Translator(
+      dirs.map((d) => join(d, 'locales')),
+      options.defaultLocale ?? 'en',
+    );
     this.registerHelpers();
-    for (const file of walk(join(dir, 'partials'))) {
-      this.hbs.registerPartial(templateName(dir, 'partials', file), readFileSync(file, 'utf8'));
-    }
-    for (const sub of ['layouts', 'pages', 'emails']) {
-      for (const file of walk(join(dir, sub))) {
-        const name = `${sub}/${templateName(dir, sub, file)}`;
-        // Plain-text mail parts and subjects are not HTML: escaping would show `&amp;` to the reader.
-        const noEscape = /\.(text|subject)$/.test(name);
-        this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape }));
+    for (const dir of dirs) {
+      for (const file of walk(join(dir, 'partials'))) {
+        this.hbs.registerPartial(templateName(dir, 'partials', file), readFileSync(file, 'utf8'));
+      }
+      for (const sub of ['layouts', 'pages', 'emails']) {
+        for (const file of walk(join(dir, sub))) {
+          const name = `${sub}/${templateName(dir, sub, file)}`;
+          // Plain-text mail parts and subjects are not HTML: escaping would show `&amp;` to the reader.
+          const noEscape = /\.(text|subject)$/.test(name);
+          this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape }));
+        }
       }
     }
   }

@@ -4,8 +4,9 @@ import { IsString, Length, Matches, MaxLength } from 'class-validator';
 import { OptionalField } from '../../http/index.js';
 
 /**
- * `POST /verify`: exactly one of `code` (an emailed code or an authenticator app's, as digits;
- * spaces and dashes from a paste are dropped) and `recoveryCode` (at a second-factor step).
+ * `POST /verify`: exactly one answer: `code` (an emailed code or an authenticator app's, as digits;
+ * spaces and dashes from a paste are dropped), `recoveryCode` (at a second-factor step), or
+ * `factor` with `answer` (any second factor offered, a host app's own included).
  */
 export class VerifyDto {
   @ApiPropertyOptional({
@@ -34,4 +35,27 @@ export class VerifyDto {
   @Length(1, 64, { message: 'recoveryCode must be 1 to 64 characters' })
   @MaxLength(64)
   recoveryCode?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "With `answer`: the id of a second factor offered at this step (e.g. a host app's own factor), for factors without a field of their own",
+    type: 'string',
+    maxLength: 32,
+    example: 'totp',
+  })
+  @OptionalField()
+  @IsString({ message: 'factor must be a factor id' })
+  @Matches(/^[a-z][a-z0-9_]{0,31}$/, { message: 'factor must be a factor id' })
+  factor?: string;
+
+  @ApiPropertyOptional({
+    description: 'With `factor`: the answer to that factor',
+    type: 'string',
+    maxLength: 512,
+    example: '123456',
+  })
+  @OptionalField()
+  @IsString({ message: 'answer must be a string' })
+  @Length(1, 512, { message: 'answer must be 1 to 512 characters' })
+  answer?: string;
 }

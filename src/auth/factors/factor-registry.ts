@@ -16,7 +16,7 @@ export class FactorRegistry {
     if (same && same !== factor)
       throw new Error(`FactorRegistry: a second factor "${factor.id}" is already registered`);
     for (const f of this.factors.values()) {
-      if (f !== factor && f.field === factor.field) {
+      if (f !== factor && factor.field !== undefined && f.field === factor.field) {
         throw new Error(`FactorRegistry: "${factor.id}" and "${f.id}" both answer in the field "${factor.field}"`);
       }
     }

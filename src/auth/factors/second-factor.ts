@@ -25,8 +25,11 @@ export abstract class SecondFactor {
    * `backup`: accepted in place of a primary one, never required by itself (recovery codes).
    */
   abstract readonly kind: 'primary' | 'backup';
-  /** The `POST /verify` body field that carries its answer (`code`, `recoveryCode`). */
-  abstract readonly field: string;
+  /**
+   * The `POST /verify` body field that carries its answer (`code`, `recoveryCode`), if it has one of
+   * its own; any factor is also answered with `{ "factor": "<id>", "answer": "..." }`.
+   */
+  abstract readonly field?: string;
   /** RFC 8176 `amr` values it contributes (default `otp`). */
   readonly amr: string[] = ['otp'];
 
