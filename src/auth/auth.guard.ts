@@ -50,15 +50,17 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * What a step-up would ask for: the account's second factors, else an emailed code; none when
-   * the level is too low and an emailed code cannot raise it (`aal2Factors` without `email_otp`),
-   * so the person must add a factor first rather than loop.
+   * What a step-up would ask for: the account's second factors, else an emailed code. When the
+   * level is too low, an emailed code helps only if it counts toward AAL2 and the session has not
+   * passed one already; otherwise none is offered, and the person must add a factor first rather
+   * than loop through step-ups that cannot raise the level.
    */
   protected async stepUpFactors(user: SessionUser, levelTooLow: boolean): Promise<string[]> {
     const enrolled = await this.factors.enrolled(user.email);
     if (enrolled.length) return enrolled;
+    if (!levelTooLow) return ['email_otp'];
     const emailCounts = (this.options.aal2Factors ?? DEFAULT_AAL2_FACTORS).includes('email_otp');
-    return levelTooLow && !emailCounts ? [] : ['email_otp'];
+    return emailCounts && !user.factors.includes('email_otp') ? ['email_otp'] : [];
   }
 
   /**

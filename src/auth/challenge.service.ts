@@ -113,6 +113,12 @@ export class ChallengeService {
     return dot > 0 && !!p && p.step === 'email_otp' && p.id === link.slice(0, dot);
   }
 
+  /** True when the challenge a link names still exists (whoever's it is). Nothing else is checked. */
+  async linkChallengeLives(link: string): Promise<boolean> {
+    const id = link.slice(0, Math.max(0, link.indexOf('.')));
+    return /^[\w-]{1,64}$/.test(id) && (await this.otp.find(id)) !== null;
+  }
+
   /**
    * Checks the answer to the pending step; on success the session moves to the next step or is
    * signed in, under a new id either way.
@@ -192,7 +198,11 @@ export class ChallengeService {
    * @throws OtherBrowserError, ChallengeExpiredError, IdentifierLockedError, InvalidCodeError
    */
   async verifyLink(session: SessionHandle, link: string): Promise<SecondFactorRequired | Authenticated> {
-    if (!this.linkFitsSession(session, link)) throw new OtherBrowserError();
+    if (!this.linkFitsSession(session, link)) {
+      // Used, expired or unknown: gone for everyone (410); alive, it is another browser's.
+      if (!(await this.linkChallengeLives(link))) throw new ChallengeExpiredError();
+      throw new OtherBrowserError();
+    }
     const p = session.data.pending!;
     const secret = link.slice(link.indexOf('.') + 1);
     const challenge = await this.settle(p, 'email_otp', () =>

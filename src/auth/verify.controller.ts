@@ -124,14 +124,16 @@ export class VerifyController {
    */
   @Get('link')
   @ApiExcludeEndpoint()
-  linkPage(
+  async linkPage(
     @CurrentSession() session: SessionHandle,
     @Query('t') token: unknown,
     @Req() req: Request,
     @Res() res: Response,
   ) {
     const t = typeof token === 'string' && token.length <= 200 ? token : '';
-    const otherBrowser = !this.challenges.linkFitsSession(session, t);
+    // "Another browser" only for a live challenge that is not this session's; a used, expired or
+    // unknown link gets the same page as a valid one, and its POST then says it is gone.
+    const otherBrowser = !this.challenges.linkFitsSession(session, t) && (await this.challenges.linkChallengeLives(t));
     this.pages.send(req, res, 'pages/verify-link', { title: 'Sign in with the link', token: t, otherBrowser });
   }
 

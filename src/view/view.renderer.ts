@@ -98,13 +98,23 @@ export class ViewRenderer {
         ? i18n().t(locale, key)
         : i18n().t(locale, 'error.field.other', { field: String(field) });
     });
-    // The names of factors (`factor.<id>` in the catalog) joined as the reader's language joins a list.
+    // A factor's name (`factor.<id>` in the catalog, else its id: a host app's own factor may have none).
+    const factorName = (locale: string, id: unknown) =>
+      i18n().has(locale, `factor.${String(id)}`) ? i18n().t(locale, `factor.${String(id)}`) : String(id);
+    this.hbs.registerHelper('factorName', (id: unknown, options: Handlebars.HelperOptions) =>
+      factorName(localeOf(options), id),
+    );
+    // The names of factors joined as the reader's language joins a list.
     this.hbs.registerHelper('factorList', (ids: unknown, options: Handlebars.HelperOptions) => {
       const locale = localeOf(options);
-      const names = (Array.isArray(ids) ? ids : []).map((id) => i18n().t(locale, `factor.${String(id)}`));
-      return i18n().list(locale, names);
+      return i18n().list(
+        locale,
+        (Array.isArray(ids) ? ids : []).map((id) => factorName(locale, id)),
+      );
     });
     this.hbs.registerHelper('has', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+    // `(oneOf x "a" "b")`: x is one of the listed values.
+    this.hbs.registerHelper('oneOf', (value: unknown, ...rest: unknown[]) => rest.slice(0, -1).includes(value));
     this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) =>
       i18n().time(localeOf(options), epochMs),
     );

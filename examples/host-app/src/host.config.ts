@@ -1,5 +1,4 @@
 import { ConfigService, registerAs } from '@nestjs/config';
-import { DEFAULT_VIEWS_DIR } from 'nest-mfa-signin';
 
 /** The host app's settings, read once from the environment by {@link hostConfig}. */
 export interface HostConfig {
@@ -7,8 +6,13 @@ export interface HostConfig {
   appUrl: string;
   /** `scheme://host[:port]` of {@link appUrl}: the only origin a POST may come from. */
   appOrigin: string;
-  /** True when {@link appUrl} is https: `Secure` cookies with the `__Host-` prefix. */
+  /** True when {@link appUrl} is https: `Secure` cookies with the `__Host-` prefix, HSTS. */
   secureCookies: boolean;
+  /**
+   * `TRUST_PROXY_HOPS`: how many proxies in front of the app to trust for the client address and
+   * https (Express `trust proxy`); unset, none (`false`).
+   */
+  trustProxy: false | number;
   redisUrl: string;
   /** The team's own PostgreSQL, where `host_accounts` lives (`DATABASE_URL`). */
   databaseUrl: string;
@@ -24,8 +28,6 @@ export interface HostConfig {
   firstFactor: 'password' | 'email';
   /** `OTP_RESEND_SECONDS`: cooldown between two mails to one address (default 60). */
   otpResendSeconds: number;
-  /** `VIEWS_DIR`: the templates, the package's `views/` with the host's overrides copied over it. */
-  viewsDir: string;
 }
 
 /**
@@ -56,10 +58,15 @@ export function readHostConfig(env: Record<string, string | undefined>): HostCon
   if (!Number.isInteger(otpResendSeconds) || otpResendSeconds < 1) {
     problems.push('OTP_RESEND_SECONDS must be a positive integer');
   }
+  const hops = env.TRUST_PROXY_HOPS === undefined ? undefined : Number(env.TRUST_PROXY_HOPS);
+  if (hops !== undefined && (!Number.isInteger(hops) || hops < 1)) {
+    problems.push('TRUST_PROXY_HOPS must be a positive integer');
+  }
   const config: HostConfig = {
     appUrl,
     appOrigin: appUrl ? new URL(appUrl).origin : '',
     secureCookies: appUrl.startsWith('https:'),
+    trustProxy: hops ?? false,
     redisUrl: required('REDIS_URL'),
     databaseUrl: required('DATABASE_URL'),
     smtpUrl: required('SMTP_URL'),
@@ -69,7 +76,6 @@ export function readHostConfig(env: Record<string, string | undefined>): HostCon
     mfaEncryptionKeys: required('MFA_ENCRYPTION_KEY'),
     firstFactor: firstFactor === 'password' ? 'password' : 'email',
     otpResendSeconds,
-    viewsDir: env.VIEWS_DIR ?? DEFAULT_VIEWS_DIR,
   };
   if (problems.length) throw new Error(`Host app configuration: ${problems.join('; ')}`);
   return config;

@@ -17,11 +17,13 @@ import {
 } from 'nest-mfa-signin';
 import { HostAccountStore } from './accounts/host-account.store.js';
 import { hostSettings } from './host.config.js';
+import { HOST_VIEWS_DIR } from './views.js';
 
 /**
  * The package's infrastructure modules, each configured from the host's `ConfigService`: the
- * Redis client, sessions, request protection, templates, mail and one-time codes. All of them are
- * global (the default `isGlobal: true`), so `AuthModule` finds them wherever it is imported.
+ * Redis client, sessions, request protection, templates (the package's, with the host's few laid
+ * over them), mail and one-time codes. All of them are global (the default `isGlobal: true`), so
+ * `AuthModule` finds them wherever it is imported.
  */
 export function signInInfrastructure(): (DynamicModule | Promise<DynamicModule>)[] {
   return [
@@ -48,7 +50,8 @@ export function signInInfrastructure(): (DynamicModule | Promise<DynamicModule>)
       useFactory: (config: ConfigService) => {
         const host = hostSettings(config);
         return {
-          viewsDir: host.viewsDir,
+          // Only the host's changed templates: the rest come from the package's `views/`.
+          overrides: [HOST_VIEWS_DIR],
           site: {
             name: 'Acme Reports',
             appUrl: host.appUrl,

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Controller,
@@ -11,19 +10,22 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import {
   AppExceptionFilter,
   AuthGuard,
   AuthModule,
   createValidationPipe,
   CurrentUser,
+  DEFAULT_VIEWS_DIR,
+  PUBLIC_ASSETS_DIR,
   REDIS_CLIENT,
   type RedisClient,
   RequestProtectionMiddleware,
   SessionMiddleware,
   type SessionUser,
   TotpEnrolment,
+  TotpModule,
 } from 'nest-mfa-signin';
 import { signIn, TestOutbox, totpCode } from 'nest-mfa-signin/testing';
 import pg from 'pg';
@@ -31,17 +33,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseUrl } from '../../../test/support/postgres.js';
 import { flushKeys, testRedisUrl } from '../../../test/support/redis.js';
 import { TestSmtpServer } from '../../../test/support/smtp.js';
-import { AcmeTokenFactor } from '../src/acme-token/acme-token.factor.js';
-import { AcmeTokenModule } from '../src/acme-token/acme-token.module.js';
 import { AcmeTokens } from '../src/acme-token/acme-tokens.js';
 import { HostDatabaseModule } from '../src/accounts/host-database.module.js';
 import { migrateHostAccounts } from '../src/accounts/host-accounts.migration.js';
 import { AppModule } from '../src/app.module.js';
+import { AuthActivityListener } from '../src/audit/auth-activity.listener.js';
 import { AuthAuditListener } from '../src/audit/auth-audit.listener.js';
 import { hostConfig } from '../src/host.config.js';
-import { AdminController } from '../src/reports/admin.controller.js';
-import { authOptions, signInInfrastructure } from '../src/sign-in.imports.js';
-import { composeViews } from '../src/views.js';
+import { authOptions, signInInfrastructure, totpOptions } from '../src/sign-in.imports.js';
 import {
   type Agent,
   bodyOf,
@@ -56,13 +55,13 @@ import {
 const HTML = 'text/html,application/xhtml+xml,*/*;q=0.8';
 const JSON_TYPE = 'application/json';
 
-let viewsDir: string;
 let smtp: TestSmtpServer;
 let db: pg.Pool;
+/** The package's English messages, which the pages the host did not override show. */
+let catalog: Record<string, string>;
 
 beforeAll(async () => {
-  // ViewModule reads one folder: the package's views with the host's two templates copied over them.
-  viewsDir = await composeViews(await mkdtemp(join(tmpdir(), 'host-app-views-')));
+  catalog = JSON.parse(await readFile(join(DEFAULT_VIEWS_DIR, 'locales', 'en.json'), 'utf8')) as Record<string, string>;
   // The team's own table, made by the team's own migration.
   db = new pg.Pool({ connectionString: testDatabaseUrl() });
   await migrateHostAccounts(db);
@@ -73,7 +72,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await smtp?.stop();
   await db?.end();
-  if (viewsDir) await rm(viewsDir, { recursive: true, force: true });
   for (const pattern of [`user:*@${DOMAIN}`, `totp:*@${DOMAIN}`]) {
     await flushKeys(testRedisUrl(), pattern).catch(() => undefined);
   }
@@ -87,7 +85,7 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
 
   beforeAll(async () => {
     outbox = new TestOutbox();
-    host = await bootHost({ root: AppModule, smtpUrl: smtp.url, outbox, viewsDir });
+    host = await bootHost({ root: AppModule, smtpUrl: smtp.url, outbox });
   });
 
   afterAll(async () => {
@@ -137,16 +135,10 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     const agent = host.agent();
     await signIn(agent, email, { outbox });
 
+    // Another emailed code would still be one factor: no step-up can raise the level, so none is
+    // offered (an empty list) and the account must add a factor first.
     const low = await getJson(agent, '/admin').expect(401);
-    expect(bodyOf<ErrorBody>(low)).toMatchObject({ error: 'step_up_required', factors: ['email_otp'] });
-    // Stepping up with a second emailed code is still one factor: the level stays 1.
-    await sleep(1100); // OTP_RESEND_SECONDS=1 since the sign-in code
-    await agent.post('/step-up').send({}).expect(200);
-    await agent
-      .post('/verify')
-      .send({ code: await outbox.codeFor(email) })
-      .expect(200);
-    await getJson(agent, '/admin').expect(401);
+    expect(bodyOf<ErrorBody>(low)).toMatchObject({ error: 'step_up_required', factors: [] });
 
     // The account adds an authenticator app (TotpModule's enrolment, as an account page would).
     const enrolment = host.app.get(TotpEnrolment);
@@ -192,7 +184,7 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     expect(bodyOf<{ status: string; by: string }>(closed)).toEqual({ status: 'closed', by: email });
   });
 
-  it("serves the host's own home page and code mail, and the package's pages it did not override", async () => {
+  it("serves the host's own home page and code mail from its overrides folder, and the package's pages it did not override", async () => {
     const email = uniqueEmail('views');
     const agent = host.agent();
     await agent.post('/auth').send({ email }).expect(200);
@@ -202,18 +194,115 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     expect(mail.text).toContain('Acme support will never ask for it.');
     expect(mail.html).toContain('data-host-template="code"');
     const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
+    // The verify page is the package's own, with the package's messages.
+    const verifyPage = await agent.get('/verify').set('Accept', HTML).expect(200);
+    expect(verifyPage.text).toContain(`<h1>${catalog['verify.title']}</h1>`);
+    expect(verifyPage.text).not.toContain('data-host-template');
     await agent.post('/verify').send({ code }).expect(200);
 
     const home = await agent.get('/home').set('Accept', HTML).expect(200);
     expect(home.text).toContain('<h1 data-host-template="home">Acme Reports</h1>');
     expect(home.text).toContain(email);
-    // The layout and every other page still come from the package's copy.
+    // ... inside the package's layout, with the package's partial (the CSRF field of the form).
+    expect(home.text).toContain('<link rel="stylesheet" href="/assets/app.css">');
+    expect(home.text).toMatch(/<form method="post" action="\/logout">\s*<input type="hidden" name="_csrf"/);
+    // Every page the host did not override is the package's.
     const signInPage = await host.agent().get('/auth').set('Accept', HTML).expect(200);
+    expect(signInPage.text).toContain(`<h1>${catalog['signIn.title']}</h1>`);
     expect(signInPage.text).toContain('name="_csrf"');
-    expect(signInPage.text).toContain('href="/assets/');
+    expect(signInPage.text).not.toContain('data-host-template');
   });
 
-  it('tells the listener every step, and no event payload holds a code or a session id', async () => {
+  it("reads bodies with the package's readers (applyHttpSetup): 413 past 8 KiB, 400 for a repeated JSON key", async () => {
+    const agent = host.agent();
+    const big = await agent
+      .post('/auth')
+      .set('Content-Type', JSON_TYPE)
+      .send(JSON.stringify({ email: `${'x'.repeat(9 * 1024)}@${DOMAIN}` }))
+      .expect(413);
+    expect(bodyOf<ErrorBody>(big).error).toBe('payload_too_large');
+
+    const [first, second] = [uniqueEmail('repeated'), uniqueEmail('repeated')];
+    const repeated = await agent
+      .post('/auth')
+      .set('Content-Type', JSON_TYPE)
+      .send(`{"email":"${first}","email":"${second}"}`)
+      .expect(400);
+    expect(bodyOf<ErrorBody>(repeated)).toMatchObject({
+      error: 'validation_failed',
+      details: [{ field: 'email', problems: ['email is repeated'] }],
+    });
+    // A body in another charset than UTF-8 is refused before it is read.
+    await agent
+      .post('/auth')
+      .set('Content-Type', 'application/json; charset=iso-8859-1')
+      .send(JSON.stringify({ email: first }))
+      .expect(415);
+    // Neither started anything: no send cooldown stands in the way of a code for either address.
+    await host.agent().post('/auth').send({ email: first }).expect(200);
+    await host.agent().post('/auth').send({ email: second }).expect(200);
+  });
+
+  it("serves the package's assets and the strict CSP of applyHttpSetup", async () => {
+    const css = await host.agent().get('/assets/app.css').expect(200);
+    expect(css.text).toBe(await readFile(join(PUBLIC_ASSETS_DIR, 'app.css'), 'utf8'));
+    const page = await host.agent().get('/auth').set('Accept', HTML).expect(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it("answers HealthModule's probes under the global AuthGuard, without a session", async () => {
+    const live = await getJson(host.agent(), '/health/live').expect(200);
+    expect(bodyOf<{ status: string }>(live).status).toBe('ok');
+    expect(live.headers['set-cookie']).toBeUndefined();
+    const ready = await getJson(host.agent(), '/health/ready').expect(200);
+    expect(bodyOf<{ status: string }>(ready).status).toBe('ok');
+  });
+
+  it('asks an account holding an Acme token for it beside TotpModule, and { factor, answer } signs it in at aal 2', async () => {
+    const email = uniqueEmail('token');
+    const token = host.app.get(AcmeTokens).issue(email);
+    const agent = host.agent();
+    await agent.post('/auth').send({ email }).expect(200);
+    const second = await agent
+      .post('/verify')
+      .send({ code: await outbox.codeFor(email) })
+      .expect(200);
+    expect(bodyOf<{ status: string; factors: string[] }>(second)).toMatchObject({
+      status: 'second_factor_required',
+      factors: ['acme_token'],
+    });
+
+    // `code` is the authenticator's field, and this account has no authenticator.
+    const asCode = await agent.post('/verify').send({ code: token }).expect(400);
+    expect(bodyOf<ErrorBody>(asCode).details).toEqual([
+      { field: 'code', problems: ['code is not asked for at this step'] },
+    ]);
+    // The factor checks the format (a 400 that counts nothing); a wrong token code is a counted 401.
+    const malformed = await agent.post('/verify').send({ factor: 'acme_token', answer: '1234' }).expect(400);
+    expect(bodyOf<ErrorBody>(malformed).details).toEqual([
+      { field: 'answer', problems: ['answer is not in the expected format'] },
+    ]);
+    const wrong = await agent
+      .post('/verify')
+      .send({ factor: 'acme_token', answer: token === '00000000' ? '00000001' : '00000000' })
+      .expect(401);
+    expect(bodyOf<ErrorBody>(wrong).error).toBe('invalid_code');
+
+    const done = await agent.post('/verify').send({ factor: 'acme_token', answer: token }).expect(200);
+    expect(bodyOf<{ status: string }>(done).status).toBe('authenticated');
+    const me = await getJson(agent, '/me').expect(200);
+    expect(bodyOf<{ email: string; aal: number; amr: string[] }>(me)).toMatchObject({
+      email,
+      aal: 2,
+      amr: ['otp', 'hwk', 'mfa'],
+    });
+    const admin = await getJson(agent, '/admin').expect(200);
+    expect(bodyOf<{ factors: string[] }>(admin).factors).toEqual(['email_otp', 'acme_token']);
+  });
+
+  it('tells the listeners every step (one handler per name, and the auth.* wildcard), and no event payload holds a code or a session id', async () => {
     const email = uniqueEmail('events');
     const agent = host.agent();
     const audit = host.app.get(AuthAuditListener);
@@ -239,15 +328,17 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
       return p.email === email || p.identifier === email;
     });
     expect(mine.map((e) => e.name)).toEqual([
-      'auth.challenge.started',
-      'auth.factor.failed',
-      'auth.factor.passed',
+      'auth.challenge_started',
+      'auth.factor_failed',
+      'auth.factor_passed',
       'auth.signed_in',
-      'auth.challenge.started',
-      'auth.factor.passed',
+      'auth.challenge_started',
+      'auth.factor_passed',
       'auth.stepped_up',
       'auth.signed_out',
     ]);
+    // The wildcard handler, `@OnEvent('auth.*')`, heard every one of them.
+    expect(host.app.get(AuthActivityListener).eventsOf(email)).toBe(mine.length);
     expect(mine[0].payload).toMatchObject({ identifier: email, step: 'email_otp' });
     expect(mine[3].payload).toEqual({ email, factors: ['email_otp'], aal: 1 });
     expect(mine[4].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
@@ -268,7 +359,7 @@ describe('the host app with its real SMTP transport', () => {
   let host: HostApp;
 
   beforeAll(async () => {
-    host = await bootHost({ root: AppModule, smtpUrl: smtp.url, viewsDir });
+    host = await bootHost({ root: AppModule, smtpUrl: smtp.url });
   });
 
   afterAll(async () => {
@@ -301,14 +392,19 @@ class FeatureReportsController {
   }
 }
 
+// One module object imported in two places: Nest makes one AuthModule of it, with one FactorRegistry.
+const featureAuth = AuthModule.forRootAsync({
+  isGlobal: false,
+  imports: [HostDatabaseModule],
+  inject: [ConfigService],
+  useFactory: authOptions,
+});
+
 @Module({
   imports: [
-    AuthModule.forRootAsync({
-      isGlobal: false,
-      imports: [HostDatabaseModule],
-      inject: [ConfigService],
-      useFactory: authOptions,
-    }),
+    featureAuth,
+    // TotpModule registers its factor with AuthModule's FactorRegistry: import that same AuthModule.
+    TotpModule.forRootAsync({ imports: [featureAuth], inject: [ConfigService], useFactory: totpOptions }),
   ],
   controllers: [FeatureReportsController],
 })
@@ -341,7 +437,7 @@ describe('AuthModule.forRootAsync({ isGlobal: false }) in a feature module, with
     outbox = new TestOutbox();
     // Before the options token was exported this failed to compile with
     // "Nest can't resolve dependencies of the AuthGuard (CONFIGURABLE_MODULE_OPTIONS[...], ...)".
-    host = await bootHost({ root: FeatureHostModule, smtpUrl: smtp.url, outbox, viewsDir });
+    host = await bootHost({ root: FeatureHostModule, smtpUrl: smtp.url, outbox });
   });
 
   afterAll(async () => {
@@ -356,106 +452,30 @@ describe('AuthModule.forRootAsync({ isGlobal: false }) in a feature module, with
     const res = await getJson(agent, '/feature-reports').expect(200);
     expect(bodyOf<{ owner: string }>(res)).toEqual({ owner: email });
   });
-});
 
-// The host's factor answering in `code`, the one field POST /verify gives a second factor besides `recoveryCode`.
-class AcmeTokenInCode extends AcmeTokenFactor {
-  override readonly field = 'code';
-}
+  it("registers TotpModule's factor with the feature's AuthModule: an authenticator is asked for at sign-in", async () => {
+    const email = uniqueEmail('feature-totp');
+    await signIn(host.agent(), email, { outbox });
+    const enrolment = host.app.get(TotpEnrolment);
+    const { secret } = await enrolment.setup(email);
+    await enrolment.confirm(email, totpCode(secret, host.clock.now()));
+    host.clock.advance(30_000); // the confirming code's time step is spent
 
-@Module({ providers: [AcmeTokens, AcmeTokenInCode], exports: [AcmeTokens] })
-class AcmeTokenInCodeModule {}
-
-describe('a second factor of the host (AcmeTokenFactor: SecondFactor + FactorRegistry.register)', () => {
-  it('registers beside TotpModule and is asked for, but POST /verify refuses its own field: the account cannot finish signing in', async () => {
-    const outbox = new TestOutbox();
-    const host = await bootHost({ root: AppModule, imports: [AcmeTokenModule], smtpUrl: smtp.url, outbox, viewsDir });
-    try {
-      const email = uniqueEmail('token');
-      const token = host.app.get(AcmeTokens).issue(email);
-      const agent = host.agent();
-      await agent.post('/auth').send({ email }).expect(200);
-      const second = await agent
-        .post('/verify')
-        .send({ code: await outbox.codeFor(email) })
-        .expect(200);
-      expect(bodyOf<{ status: string; factors: string[] }>(second)).toMatchObject({
-        status: 'second_factor_required',
-        factors: ['acme_token'],
-      });
-
-      // FINDING: VerifyDto takes only `code` and `recoveryCode`, so the factor's own field is a 400 ...
-      const own = await agent.post('/verify').send({ token }).expect(400);
-      expect(bodyOf<ErrorBody>(own).details).toEqual([
-        { field: 'token', problems: ['token is not a field of this request'] },
-      ]);
-      // ... and `code` is not this factor's field, so it is not asked for either.
-      const asCode = await agent.post('/verify').send({ code: token }).expect(400);
-      expect(bodyOf<ErrorBody>(asCode).details).toEqual([
-        { field: 'code', problems: ['code is not asked for at this step'] },
-      ]);
-    } finally {
-      await host.close();
-    }
-  });
-
-  it('cannot answer in `code` beside TotpModule: the app refuses to start', async () => {
-    const boot = bootHost({
-      root: AppModule,
-      imports: [AcmeTokenInCodeModule],
-      smtpUrl: smtp.url,
-      outbox: new TestOutbox(),
-      viewsDir,
+    await sleep(1100); // OTP_RESEND_SECONDS=1 since the sign-up code (the cooldown runs on real time)
+    const agent = host.agent();
+    await agent.post('/auth').send({ email }).expect(200);
+    const second = await agent
+      .post('/verify')
+      .send({ code: await outbox.codeFor(email) })
+      .expect(200);
+    expect(bodyOf<{ status: string; factors: string[] }>(second)).toMatchObject({
+      status: 'second_factor_required',
+      factors: ['totp'],
     });
-    await expect(boot).rejects.toThrow(/both answer in the field "code"/);
-  });
-
-  it('works end to end in an app without TotpModule, answering in `code`: email code + token = aal 2', async () => {
-    @Module({
-      imports: [
-        ConfigModule.forRoot({ isGlobal: true, load: [hostConfig] }),
-        ...signInInfrastructure(),
-        AuthModule.forRootAsync({ imports: [HostDatabaseModule], inject: [ConfigService], useFactory: authOptions }),
-        AcmeTokenInCodeModule,
-      ],
-      controllers: [AdminController],
-      providers: [
-        { provide: APP_FILTER, useClass: AppExceptionFilter },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_GUARD, useClass: AuthGuard },
-      ],
-    })
-    class TokenHostModule implements NestModule {
-      configure(consumer: MiddlewareConsumer) {
-        consumer
-          .apply(SessionMiddleware, RequestProtectionMiddleware)
-          .forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
-      }
-    }
-
-    const outbox = new TestOutbox();
-    const host = await bootHost({ root: TokenHostModule, smtpUrl: smtp.url, outbox, viewsDir });
-    try {
-      const email = uniqueEmail('token-code');
-      const tokens = host.app.get(AcmeTokens);
-      const token = tokens.issue(email);
-      const agent = host.agent();
-      await agent.post('/auth').send({ email }).expect(200);
-      await agent
-        .post('/verify')
-        .send({ code: await outbox.codeFor(email) })
-        .expect(200);
-      const done = await agent.post('/verify').send({ code: token }).expect(200);
-      expect(bodyOf<{ status: string }>(done).status).toBe('authenticated');
-      const me = await getJson(agent, '/me').expect(200);
-      expect(bodyOf<{ aal: number; amr: string[]; factors: string[] }>(me)).toMatchObject({
-        aal: 2,
-        factors: ['email_otp', 'acme_token'],
-        amr: ['otp', 'hwk', 'mfa'],
-      });
-      await getJson(agent, '/admin').expect(200);
-    } finally {
-      await host.close();
-    }
+    await agent
+      .post('/verify')
+      .send({ code: totpCode(secret, host.clock.now()) })
+      .expect(200);
+    await getJson(agent, '/feature-reports').expect(200);
   });
 });

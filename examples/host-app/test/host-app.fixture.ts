@@ -31,8 +31,6 @@ export interface BootOptions {
   smtpUrl: string;
   /** The testing kit's outbox in place of the SMTP sender (`overrideProvider(MailSender)`). */
   outbox?: TestOutbox;
-  /** `VIEWS_DIR`. */
-  viewsDir: string;
   /** More variables, over the defaults. */
   env?: Record<string, string>;
 }
@@ -46,6 +44,8 @@ export const uniqueEmail = (tag = 'user') => `${tag}-${randomBytes(5).toString('
 /**
  * Boots a host app the way a team's test would: the host's environment, `Test.createTestingModule`
  * with the testing kit's `SettableClock` (and `TestOutbox`) swapped in, then the host's own setup.
+ * `overrideProvider(Clock)` reaches every root module a test boots; an app of its own could pass
+ * the clock as `AuthModule.forRoot({ clock })` instead.
  */
 export async function bootHost(options: BootOptions): Promise<HostApp> {
   const clock = new SettableClock();
@@ -60,7 +60,6 @@ export async function bootHost(options: BootOptions): Promise<HostApp> {
     AUTH_FIRST_FACTOR: 'email',
     // One second, so that a step-up may mail a code right after the sign-in's code.
     OTP_RESEND_SECONDS: '1',
-    VIEWS_DIR: options.viewsDir,
     ...options.env,
   };
   // `hostConfig` reads process.env when the module is compiled.
@@ -72,7 +71,9 @@ export async function bootHost(options: BootOptions): Promise<HostApp> {
       .useValue(clock);
     if (options.outbox) builder = builder.overrideProvider(MailSender).useValue(options.outbox);
     const moduleRef = await builder.compile();
-    app = configureHostApp(moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'] }));
+    // As main.ts does: no body parser of Nest's own, the package's come with `applyHttpSetup`.
+    app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['error'], bodyParser: false });
+    configureHostApp(app);
   } finally {
     vi.unstubAllEnvs();
   }

@@ -3,9 +3,9 @@ import { AcmeTokenFactor } from './acme-token.factor.js';
 import { AcmeTokens } from './acme-tokens.js';
 
 /**
- * Registers {@link AcmeTokenFactor} with the package's `FactorRegistry` (exported by the global
- * `AuthModule`). Not imported by the host's `AppModule` yet: see "A second factor of your own" in
- * docs/extending.md for what the package does not allow today.
+ * Registers {@link AcmeTokenFactor} with the package's `FactorRegistry`, which `AuthModule` exports:
+ * `AuthModule` is global here (the default), so this module needs no import of it; beside an
+ * `AuthModule` with `isGlobal: false`, import that `AuthModule` here.
  */
-@Module({ providers: [AcmeTokens, AcmeTokenFactor], exports: [AcmeTokens, AcmeTokenFactor] })
+@Module({ providers: [AcmeTokens, AcmeTokenFactor], exports: [AcmeTokens] })
 export class AcmeTokenModule {}

@@ -8,17 +8,20 @@ import {
   type SignedOutEvent,
 } from 'nest-mfa-signin';
 
+/** The payload of any of the `AuthEvents`. */
+export type AuthEventPayload = ChallengeStartedEvent | FactorEvent | SignedInEvent | SignedOutEvent;
+
 /** One auth event as the listener saw it. */
 export interface SeenAuthEvent {
   name: string;
-  payload: ChallengeStartedEvent | FactorEvent | SignedInEvent | SignedOutEvent;
+  payload: AuthEventPayload;
 }
 
 /**
- * The host's audit trail of sign-in steps: one handler per name of `AuthEvents`. (The names have
- * two depths, `auth.signed_in` and `auth.challenge.started`: a wildcard `auth.*` would miss the
- * deeper ones, and `@OnEvent` does not hand the event name to a wildcard handler.) A real app
- * writes these to its audit table; this one keeps them in memory and logs them at debug level.
+ * The host's audit trail of sign-in steps: one handler per name of `AuthEvents`, because an audit
+ * row needs the event's name and `@OnEvent` does not hand it to a wildcard handler (for what every
+ * event shares, see {@link AuthActivityListener}). A real app writes these to its audit table; this
+ * one keeps them in memory and logs them at debug level.
  */
 @Injectable()
 export class AuthAuditListener {
@@ -55,7 +58,7 @@ export class AuthAuditListener {
     this.record(AuthEvents.SignedOut, event);
   }
 
-  private record(name: string, payload: SeenAuthEvent['payload']) {
+  private record(name: string, payload: AuthEventPayload) {
     this.seen.push({ name, payload });
     this.logger.debug(`${name} ${JSON.stringify(payload)}`);
   }
