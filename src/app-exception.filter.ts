@@ -9,7 +9,7 @@ import {
   StepUpRequiredError,
   UnauthenticatedError,
 } from './auth/index.js';
-import { NoAuthenticatorError, TotpAlreadyEnabledError } from './account/index.js';
+import { NoAuthenticatorError, SessionNotFoundError, TotpAlreadyEnabledError } from './account/index.js';
 import { TotpConfirmationError } from './totp/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
@@ -140,6 +140,7 @@ export class AppExceptionFilter implements ExceptionFilter {
         ? { status: 410, body: { error: 'challenge_expired', message: err.message } }
         : { status: 401, body: { error: 'invalid_code', message: err.message } };
     }
+    if (err instanceof SessionNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
     if (err instanceof NoAuthenticatorError)
       return { status: 409, body: { error: 'no_authenticator', message: err.message } };
     if (err instanceof NothingToResendError)

@@ -6,6 +6,14 @@ export class TotpAlreadyEnabledError extends Error {
   }
 }
 
+/** `DELETE /account/sessions/:id` for an id that is not a live session of the account (404). */
+export class SessionNotFoundError extends Error {
+  override name = 'SessionNotFoundError';
+  constructor() {
+    super('There is no such session');
+  }
+}
+
 /** New recovery codes were asked for by an account without an authenticator app (409). */
 export class NoAuthenticatorError extends Error {
   override name = 'NoAuthenticatorError';

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountSecurityService } from './account-security.service.js';
+import { AccountSessionsService } from './account-sessions.service.js';
+import { SessionsController } from './sessions.controller.js';
 import { SecurityNoticesListener } from './security-notices.listener.js';
 import { SecurityPageInterceptor } from './security-page.interceptor.js';
 import { SecurityController } from './security.controller.js';
@@ -10,8 +12,8 @@ import { SecurityController } from './security.controller.js';
  * RecoveryCodesModule, MailModule and ViewModule.
  */
 @Module({
-  controllers: [SecurityController],
-  providers: [AccountSecurityService, SecurityNoticesListener, SecurityPageInterceptor],
-  exports: [AccountSecurityService],
+  controllers: [SecurityController, SessionsController],
+  providers: [AccountSecurityService, AccountSessionsService, SecurityNoticesListener, SecurityPageInterceptor],
+  exports: [AccountSecurityService, AccountSessionsService],
 })
 export class AccountModule {}

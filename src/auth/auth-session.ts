@@ -40,9 +40,18 @@ export interface PendingSignIn {
   expiresAt?: number;
 }
 
+/** The browser a session was signed in from, as its owner sees it in the session list. */
+export interface SessionClient {
+  /** e.g. `Firefox on Linux`. */
+  device: string;
+  /** The address's network (`203.0.113.0/24`). */
+  ip: string;
+}
+
 declare module 'express-session' {
   interface SessionData {
     user?: SessionUser;
+    client?: SessionClient;
     pending?: PendingSignIn;
     /** Where to go after signing in (a local path). */
     returnTo?: string;
@@ -84,6 +93,9 @@ export function registerAuthSessionFields(fields: SessionFields): void {
   fields.register('user', isSessionUser);
   fields.register('pending', isPendingSignIn);
   fields.register('returnTo', (v) => typeof v === 'string');
+  fields.register('client', (v) => isObject(v) && typeof v.device === 'string' && typeof v.ip === 'string');
+  // A signed-in record is its account's: the store keeps each account's sessions listed.
+  fields.setOwner((r) => (isSessionUser(r.user) ? (r.user as SessionUser).email : undefined));
 }
 
 /** RFC 8176 method of each built-in factor. */

@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../clock/index.js';
+import { clientInfo } from '../http/index.js';
 import { OtpThrottleService, OtpService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { AuthEvents, type ChallengeStartedEvent, type SignedInEvent } from './auth.events.js';
@@ -146,14 +147,14 @@ export class SignInFlow {
     const current = session.data.user;
     if (!current) return undefined;
     const user = this.userFor(current.email, [...new Set([...current.factors, factor])]);
-    await session.rotate({ user });
+    await session.rotate({ user, client: session.data.client ?? clientInfo(session.userAgent, session.ip) });
     return user;
   }
 
   protected async complete(session: SessionHandle, email: string, factors: FactorId[]): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
     const user = this.userFor(email, factors);
-    await session.rotate({ user });
+    await session.rotate({ user, client: clientInfo(session.userAgent, session.ip) });
     this.emit<SignedInEvent>(AuthEvents.SignedIn, { email, factors, aal: user.aal });
     return { status: 'authenticated', next };
   }
@@ -164,18 +165,18 @@ export class SignInFlow {
     const next = session.data.returnTo ?? '/home';
     if (!current) return this.complete(session, session.data.pending!.identifier, passed);
     const user = this.userFor(current.email, [...new Set([...current.factors, ...passed])]);
-    await session.rotate({ user });
+    await session.rotate({ user, client: session.data.client ?? clientInfo(session.userAgent, session.ip) });
     this.emit<SignedInEvent>(AuthEvents.SteppedUp, { email: user.email, factors: user.factors, aal: user.aal });
     return { status: 'authenticated', next };
   }
 
   /** Moves the session to a new id waiting on `pending` (a step-up keeps its signed-in user). */
   protected async enter(session: SessionHandle, pending: PendingSignIn): Promise<void> {
-    const { returnTo, user } = session.data;
+    const { returnTo, user, client } = session.data;
     await session.rotate({
       pending,
       ...(returnTo ? { returnTo } : {}),
-      ...(pending.purpose === 'step-up' && user ? { user } : {}),
+      ...(pending.purpose === 'step-up' && user ? { user, ...(client ? { client } : {}) } : {}),
     });
   }
 

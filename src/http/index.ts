@@ -6,3 +6,4 @@ export { createValidationPipe, OptionalField, StrictValidationPipe } from './val
 export { EmptyBody } from './empty-body.dto.js';
 export * from './http.errors.js';
 export { jsonBodyParser, formBodyParser, utf8BodiesOnly, declaredCharset } from './body.parsers.js';
+export { clientInfo, deviceName, ipPrefix, type ClientInfo } from './client-info.js';

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { Authenticated, CodeSent, SecondFactorRequired } from '../auth/index.js';
 import type { TotpSetup } from '../totp/index.js';
+import type { SessionView } from '../account/index.js';
 
 // OpenAPI descriptions of the JSON contract, shared by the controllers: the schemas of the answers
 // and of the error bodies, and `ApiErrors(...)`, which documents a route's failures from one
@@ -208,6 +209,12 @@ const ERRORS = {
     schema: ErrorBody,
     when: 'the pending step is a second factor that takes no emailed code',
     example: { error: 'nothing_to_resend', message: 'This step does not use an emailed code' },
+  },
+  'not_found:session': {
+    status: 404,
+    schema: ErrorBody,
+    when: 'no live session of the account has that id',
+    example: { error: 'not_found', message: 'There is no such session' },
   },
   no_authenticator: {
     status: 409,
@@ -549,6 +556,39 @@ export class TotpEnabledAnswer {
 export class RecoveryCodesAnswer {
   @recoveryCodes()
   recoveryCodes: string[];
+}
+
+/** One session of the account, as `GET /account/sessions` lists it. */
+export class SessionViewAnswer implements SessionView {
+  @ApiProperty({
+    description: 'A public id (never the session id), for `DELETE /account/sessions/:id`',
+    example: 'pK3v9QeX0aZbLm2nQ4rS7t',
+  })
+  id: string;
+
+  @ApiProperty({ description: 'True for the session making this request' })
+  current: boolean;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  lastSeenAt: string;
+
+  @ApiProperty({ example: 'Firefox on Linux' })
+  device: string;
+
+  @ApiProperty({ description: "The address's network", example: '203.0.113.0/24' })
+  ip: string;
+
+  @ApiProperty({ description: 'A remembered browser (skips the second factor) rather than a signed-in session' })
+  remembered: boolean;
+}
+
+/** `GET /account/sessions`. */
+export class SessionsAnswer {
+  @ApiProperty({ type: [SessionViewAnswer] })
+  sessions: SessionViewAnswer[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ export {
   InjectSessionOptions,
 } from './session.module-definition.js';
 export { SessionMiddleware } from './session.middleware.js';
-export { SessionService } from './session.service.js';
+export { SessionService, type OwnedSession } from './session.service.js';
+export { SessionIndex, RedisSessionIndex, MemorySessionIndex } from './session-index.js';
+export { IndexedMemoryStore } from './indexed-memory.store.js';
 export { SessionHandle, CurrentSession } from './session-handle.js';
 export { SessionFields, type FieldCheck } from './session-fields.js';
 export { isObject, isStrings, isTime, isSessionRecord } from './session-record.js';

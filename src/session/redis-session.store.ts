@@ -2,6 +2,7 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { type RedisClient, withDeadline } from '../redis/index.js';
 import type { SessionFields } from './session-fields.js';
+import type { RedisSessionIndex } from './session-index.js';
 import { isSessionRecord } from './session-record.js';
 
 /** Marks a record read from Redis (never stored): its later writes must not recreate it. */
@@ -28,11 +29,19 @@ type Callback = (err?: any, data?: any) => void;
  * saves again at the end of a request whose id was rotated and already saved).
  */
 export class RedisSessionStore extends RedisStore {
+  protected readonly fields?: SessionFields;
+  protected readonly index?: RedisSessionIndex;
+  protected readonly absoluteEnd?: (sess: SessionData) => number;
+
   constructor(opts: {
     client: RedisClient;
     prefix: string;
     ttl: (sess: SessionData) => number;
     fields?: SessionFields;
+    /** Keeps each owner's sessions listed (see `SessionFields.setOwner`). */
+    index?: RedisSessionIndex;
+    /** Epoch ms a record ends at the latest (its index entry's score). */
+    absoluteEnd?: (sess: SessionData) => number;
   }) {
     super({
       client: opts.client,
@@ -49,6 +58,9 @@ export class RedisSessionStore extends RedisStore {
         },
       },
     });
+    this.fields = opts.fields;
+    this.index = opts.index;
+    this.absoluteEnd = opts.absoluteEnd;
   }
 
   override get(sid: string, cb?: Callback) {
@@ -100,6 +112,10 @@ export class RedisSessionStore extends RedisStore {
     if (marked[WRITTEN] === `${sid}|${value}`) return;
     const existing = marked[LOADED] === true;
     const client = this.client as RedisClient;
+    const owner = existing ? undefined : this.fields?.ownerOf(sess);
+    // The index entry first: if it fails, no record is written, so every signed-in record is
+    // listed and "end every session" cannot miss one (an entry without a record is dropped on read).
+    if (owner && this.index && this.absoluteEnd) await this.index.add(owner, sid, this.absoluteEnd(sess));
     await client.set(key, value, { expiration: { type: 'EX', value: ttl }, ...(existing ? { condition: 'XX' } : {}) });
     Object.defineProperty(sess, WRITTEN, {
       value: `${sid}|${value}`,

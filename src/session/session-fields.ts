@@ -12,6 +12,7 @@ export type FieldCheck = (value: unknown) => boolean;
 @Injectable()
 export class SessionFields {
   private readonly checks = new Map<string, FieldCheck>();
+  private owner?: (record: Record<string, unknown>) => string | undefined;
 
   /** Registers the check of field `name`. @throws Error when another check holds the name. */
   register(name: string, check: FieldCheck): void {
@@ -19,6 +20,19 @@ export class SessionFields {
     if (existing && existing !== check)
       throw new Error(`SessionFields: the session field "${name}" is registered twice`);
     this.checks.set(name, check);
+  }
+
+  /**
+   * Names whose session a record is (e.g. the signed-in account's email), so the store can keep a
+   * per-owner index of live sessions (listed and ended with `SessionService`). One feature sets it.
+   */
+  setOwner(ownerOf: (record: Record<string, unknown>) => string | undefined): void {
+    this.owner = ownerOf;
+  }
+
+  /** The owner of a record, or undefined (not signed in, or no feature set an owner). */
+  ownerOf(record: object): string | undefined {
+    return this.owner?.(record as Record<string, unknown>);
   }
 
   /** True when every registered field present in `record` passes its check. */

@@ -14,6 +14,21 @@ type Data = Partial<SessionData>;
 export class SessionHandle {
   constructor(private readonly req: Request) {}
 
+  /** The session id (never show it: see `SessionService.publicId`); undefined without a session. */
+  get id(): string | undefined {
+    return this.req.session ? this.req.sessionID : undefined;
+  }
+
+  /** The request's `User-Agent` (for a readable device name; never stored whole). */
+  get userAgent(): string | undefined {
+    return this.req.headers['user-agent'];
+  }
+
+  /** The client's address, from trusted proxies only (`TRUST_PROXY`). */
+  get ip(): string | undefined {
+    return this.req.ip;
+  }
+
   /** False when the session store failed for this request (the data is then unavailable). */
   get available(): boolean {
     return !!this.req.session;

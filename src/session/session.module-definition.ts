@@ -20,6 +20,8 @@ export interface SessionModuleOptions {
   store?: Store;
   /** Redis key prefix of the default store (default `sess:`). */
   keyPrefix?: string;
+  /** Redis key prefix of the per-owner session index (default `si:`). */
+  indexPrefix?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { SessionMiddleware } from './session.middleware.js';
 import { SESSION_HANDLER, SESSION_POLICY, sessionProviders } from './session.providers.js';
 import { SessionService } from './session.service.js';
 import { SessionFields } from './session-fields.js';
+import { SessionIndex } from './session-index.js';
 
 /**
  * express-session on connect-redis (or memory without Redis), with idle and absolute limits.
@@ -12,6 +13,14 @@ import { SessionFields } from './session-fields.js';
 @Module({
   providers: [...sessionProviders, SessionFields, SessionMiddleware, SessionService],
   // The middleware is instantiated where the app applies it, so its dependencies are exported too.
-  exports: [SessionMiddleware, SessionService, SessionFields, SESSION_HANDLER, SESSION_POLICY, SESSION_MODULE_OPTIONS],
+  exports: [
+    SessionMiddleware,
+    SessionService,
+    SessionFields,
+    SessionIndex,
+    SESSION_HANDLER,
+    SESSION_POLICY,
+    SESSION_MODULE_OPTIONS,
+  ],
 })
 export class SessionModule extends ConfigurableModuleClass {}

@@ -1,7 +1,9 @@
 import { Logger, type Provider } from '@nestjs/common';
-import session, { MemoryStore, type SessionData, type Store } from 'express-session';
+import session, { type SessionData, type Store } from 'express-session';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
+import { IndexedMemoryStore } from './indexed-memory.store.js';
 import { RedisSessionStore } from './redis-session.store.js';
+import { MemorySessionIndex, RedisSessionIndex, SessionIndex } from './session-index.js';
 import { SessionFields } from './session-fields.js';
 import { SESSION_MODULE_OPTIONS, type SessionModuleOptions } from './session.module-definition.js';
 
@@ -41,16 +43,21 @@ export function recordTtlSeconds(sess: SessionData, p: SessionPolicy, now = Date
   return Math.max(1, Math.ceil(Math.min(idle, absoluteLeft) / 1000));
 }
 
+/** Token of the express-session store the handler uses (read and ended by `SessionService`). */
+export const SESSION_STORE = Symbol('SESSION_STORE');
+
 function buildStore(
   o: SessionModuleOptions,
   p: SessionPolicy,
   redis: RedisClient | null,
   fields: SessionFields,
+  index: SessionIndex,
 ): Store {
   if (o.store) return o.store;
+  const absoluteEnd = (sess: SessionData) => (sess.createdAt ?? Date.now()) + p.absoluteMs;
   if (!redis) {
     new Logger('Session').warn('No Redis: sessions are kept in process memory (development only)');
-    return new MemoryStore();
+    return new IndexedMemoryStore(fields, index, absoluteEnd);
   }
   // No touch per request: SessionMiddleware refreshes the idle deadline only when due (one round trip).
   return new RedisSessionStore({
@@ -58,6 +65,8 @@ function buildStore(
     prefix: o.keyPrefix ?? 'sess:',
     ttl: (sess: SessionData) => recordTtlSeconds(sess, p),
     fields,
+    index: index instanceof RedisSessionIndex ? index : undefined,
+    absoluteEnd,
   });
 }
 
@@ -65,12 +74,29 @@ function buildStore(
 export const sessionProviders: Provider[] = [
   { provide: SESSION_POLICY, useFactory: resolvePolicy, inject: [SESSION_MODULE_OPTIONS] },
   {
+    provide: SessionIndex,
+    useFactory: (o: SessionModuleOptions, redis: RedisClient | null) =>
+      redis ? new RedisSessionIndex(redis, o.indexPrefix ?? 'si:') : new MemorySessionIndex(),
+    inject: [SESSION_MODULE_OPTIONS, { token: REDIS_CLIENT, optional: true }],
+  },
+  {
+    provide: SESSION_STORE,
+    useFactory: buildStore,
+    inject: [
+      SESSION_MODULE_OPTIONS,
+      SESSION_POLICY,
+      { token: REDIS_CLIENT, optional: true },
+      SessionFields,
+      SessionIndex,
+    ],
+  },
+  {
     provide: SESSION_HANDLER,
-    useFactory: (o: SessionModuleOptions, p: SessionPolicy, redis: RedisClient | null, fields: SessionFields) =>
+    useFactory: (o: SessionModuleOptions, p: SessionPolicy, store: Store) =>
       session({
         name: p.cookieName,
         secret: o.secrets,
-        store: buildStore(o, p, redis, fields),
+        store,
         resave: false,
         saveUninitialized: false,
         rolling: false,
@@ -80,6 +106,6 @@ export const sessionProviders: Provider[] = [
         // No maxAge: a browser-session cookie; the server enforces idle and absolute limits.
         cookie: { httpOnly: true, sameSite: 'lax', secure: p.secure, path: '/' },
       }),
-    inject: [SESSION_MODULE_OPTIONS, SESSION_POLICY, { token: REDIS_CLIENT, optional: true }, SessionFields],
+    inject: [SESSION_MODULE_OPTIONS, SESSION_POLICY, SESSION_STORE],
   },
 ];

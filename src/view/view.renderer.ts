@@ -120,6 +120,8 @@ export class ViewRenderer {
     );
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    // An ISO date as epoch ms, for `time`.
+    this.hbs.registerHelper('ms', (iso: unknown) => Date.parse(String(iso)));
     this.hbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
     this.hbs.registerHelper(
       'json',

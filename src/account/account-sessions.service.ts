@@ -1,0 +1,79 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SessionService, type SessionHandle } from '../session/index.js';
+import { SessionNotFoundError } from './account.errors.js';
+import { AccountEvents } from './account.events.js';
+
+/** One of the account's sessions, as its owner sees it (never the session id). */
+export interface SessionView {
+  /** A public id (an HMAC of the session id): what `DELETE /account/sessions/:id` takes. */
+  id: string;
+  /** True for the session making this request. */
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  /** e.g. `Firefox on Linux`. */
+  device: string;
+  /** The address's network, e.g. `203.0.113.0/24`. */
+  ip: string;
+  /** True for a remembered browser (it skips the second factor), false for a signed-in session. */
+  remembered: boolean;
+}
+
+/**
+ * The account's signed-in sessions: listed with readable devices, and ended one by one or all but
+ * this one. An ended session's record is deleted from the shared store, so it is signed out at its
+ * very next request on every instance.
+ */
+@Injectable()
+export class AccountSessionsService {
+  constructor(
+    protected readonly sessions: SessionService,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
+
+  /** The account's live sessions, the current one first, then the most recently seen. */
+  async list(session: SessionHandle): Promise<SessionView[]> {
+    const email = session.data.user!.email;
+    const owned = await this.sessions.listOwned(email);
+    const views = owned.map(({ sid, publicId, data }) => ({
+      id: publicId,
+      current: sid === session.id,
+      createdAt: new Date(data.createdAt ?? 0).toISOString(),
+      lastSeenAt: new Date(data.seenAt ?? data.createdAt ?? 0).toISOString(),
+      device: data.client?.device ?? 'Unknown browser',
+      ip: data.client?.ip ?? 'unknown',
+      remembered: false,
+    }));
+    return views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+  }
+
+  /**
+   * Ends one session of the account by its public id (this one too: that signs it out).
+   * @throws SessionNotFoundError when the account has no such live session.
+   */
+  async end(session: SessionHandle, publicId: string): Promise<void> {
+    const email = session.data.user!.email;
+    const target = (await this.sessions.listOwned(email)).find((s) => s.publicId === publicId);
+    if (!target) throw new SessionNotFoundError();
+    await this.sessions.endOwned(email, [target.sid]);
+    this.events?.emit(AccountEvents.SessionRevoked, { email, count: 1 });
+  }
+
+  /** Ends every session of the account but this one. @returns how many were ended. */
+  async endOthers(session: SessionHandle): Promise<number> {
+    const email = session.data.user!.email;
+    const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
+    const count = await this.sessions.endOwned(email, others);
+    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    return count;
+  }
+
+  /** Ends every session of an account (a password reset, "this wasn't me"). @returns how many. */
+  async endAll(email: string): Promise<number> {
+    const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
+    const count = await this.sessions.endOwned(email, all);
+    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    return count;
+  }
+}
