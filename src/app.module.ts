@@ -7,6 +7,8 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { AccountModule } from './account/index.js';
 import type { Clock } from './clock/index.js';
 import { AuthModule } from './auth/index.js';
+import { PasswordModule } from './password/index.js';
+import { PasswordsModule } from './passwords/index.js';
 import { DatabaseModule } from './database/index.js';
 import { RecoveryCodesModule } from './recovery-codes/index.js';
 import { TotpModule } from './totp/index.js';
@@ -74,6 +76,8 @@ export class AppModule implements NestModule {
         TotpModule.forRootAsync(fromConfig(appOptions.totp)),
         RecoveryCodesModule.forRootAsync(fromConfig(appOptions.recoveryCodes)),
         AccountModule,
+        PasswordsModule.forRoot({}),
+        PasswordModule,
         HealthModule,
       ],
       providers: [

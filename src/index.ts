@@ -11,6 +11,8 @@ export * from './database/index.js';
 export * from './http/index.js';
 export * from './mail/index.js';
 export * from './otp/index.js';
+export * from './password/index.js';
+export * from './passwords/index.js';
 export * from './recovery-codes/index.js';
 export * from './redis/index.js';
 export * from './security/index.js';

@@ -1,5 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
+import type { SessionView } from './account/index.js';
+import type { Authenticated, CodeSent, SecondFactorRequired } from './auth/index.js';
+import {
+  AuthenticatedAnswer,
+  CodeSentAnswer,
+  ResetCodeSentAnswer,
+  SecondFactorRequiredAnswer,
+  SessionViewAnswer,
+  TotpSetupAnswer,
+} from './http/openapi.js';
+import type { ResetCodeSent } from './password/index.js';
+import type { TotpSetup } from './totp/index.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 /** This package's version, from its package.json (one level above `src/` and `dist/` alike). */
@@ -83,4 +95,26 @@ function sortKeys(value: unknown): unknown {
       .sort()
       .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
   );
+}
+
+/**
+ * Compile-time only: each answer schema has the shape of the answer its service returns, so a
+ * changed answer fails the type check until its OpenAPI description follows.
+ */
+export function answerSchemasMatch(schemas: {
+  codeSent: CodeSentAnswer;
+  secondFactor: SecondFactorRequiredAnswer;
+  authenticated: AuthenticatedAnswer;
+  totpSetup: TotpSetupAnswer;
+  session: SessionViewAnswer;
+  resetCodeSent: ResetCodeSentAnswer;
+}): {
+  codeSent: CodeSent;
+  secondFactor: SecondFactorRequired;
+  authenticated: Authenticated;
+  totpSetup: TotpSetup;
+  session: SessionView;
+  resetCodeSent: ResetCodeSent;
+} {
+  return schemas;
 }

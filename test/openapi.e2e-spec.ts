@@ -26,9 +26,12 @@ async function asCommitted(doc: OpenAPIObject): Promise<string> {
 /** The routes that answer pages (HTML, or a redirect to one), left out of the document on purpose. */
 const PAGES = [
   'GET /',
+  'GET /account/password',
   'GET /account/security',
   'GET /auth',
   'GET /home',
+  'GET /password/forgot',
+  'GET /password/reset',
   'GET /register',
   'GET /step-up',
   'GET /verify',

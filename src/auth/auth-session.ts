@@ -27,7 +27,7 @@ export type PendingStep = 'email_otp' | 'second_factor';
 export interface PendingSignIn {
   /** The id of the current step's challenge (its attempts, deadline and the identifier's lock). */
   id: string;
-  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   identifier: string;
   /** Factors passed so far in this flow. */
   factors: FactorId[];
@@ -78,7 +78,7 @@ export function isPendingSignIn(p: unknown): boolean {
   return (
     isObject(p) &&
     typeof p.id === 'string' &&
-    (p.purpose === 'sign-in' || p.purpose === 'sign-up' || p.purpose === 'step-up') &&
+    (p.purpose === 'sign-in' || p.purpose === 'sign-up' || p.purpose === 'step-up' || p.purpose === 'password-reset') &&
     typeof p.identifier === 'string' &&
     isFactors(p.factors) &&
     (p.step === 'email_otp' || p.step === 'second_factor') &&

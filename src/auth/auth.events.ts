@@ -24,7 +24,7 @@ export const AuthEvents = {
 /** Payload of {@link AuthEvents.ChallengeStarted}. */
 export interface ChallengeStartedEvent {
   identifier: string;
-  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   /** `email_otp` (a code was mailed, or a decoy started) or `second_factor`. */
   step: 'email_otp' | 'second_factor';
   /** The factors accepted at a `second_factor` step. */
@@ -34,7 +34,7 @@ export interface ChallengeStartedEvent {
 /** Payload of {@link AuthEvents.FactorPassed} and {@link AuthEvents.FactorFailed}. */
 export interface FactorEvent {
   identifier: string;
-  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   factor: FactorId;
 }
 

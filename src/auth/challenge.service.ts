@@ -110,7 +110,7 @@ export class ChallengeService {
   linkFitsSession(session: SessionHandle, link: string): boolean {
     const dot = link.indexOf('.');
     const p = session.maybe?.pending;
-    return dot > 0 && !!p && p.step === 'email_otp' && p.id === link.slice(0, dot);
+    return dot > 0 && !!p && p.step === 'email_otp' && p.purpose !== 'password-reset' && p.id === link.slice(0, dot);
   }
 
   /** True when the challenge a link names still exists (whoever's it is). Nothing else is checked. */
@@ -136,7 +136,8 @@ export class ChallengeService {
       ]);
     }
     const p = session.data.pending;
-    if (!p) throw new ChallengeExpiredError();
+    // A password reset's code is answered at /password/reset with the new password, never here.
+    if (!p || p.purpose === 'password-reset') throw new ChallengeExpiredError();
     const field = given[0];
     if (p.step === 'email_otp') {
       if (field !== 'code' && input.factor !== 'email_otp') throw this.notAsked(field);

@@ -84,7 +84,8 @@ export class EmailCodeService {
       code: answers.code,
       // The challenge id tells a browser whether the link is for its own pending challenge before
       // anything is checked (another browser consumes nothing); the secret is what is verified.
-      linkToken: `${challenge.id}.${answers.linkToken}`,
+      // A password reset is finished on its own page, with the new password: no sign-in link.
+      ...(challenge.purpose === 'password-reset' ? {} : { linkToken: `${challenge.id}.${answers.linkToken}` }),
       send: answers.send,
       purpose: challenge.purpose,
       expiresAt: challenge.expiresAt,

@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
 import { ChallengeExpiredError, OtpThrottleService } from '../otp/index.js';
+import { PasswordPolicy } from '../passwords/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
 import { AuthEvents, type FactorEvent } from './auth.events.js';
@@ -32,6 +33,7 @@ export class SignInService {
     protected readonly factors: FactorRegistry,
     protected readonly flow: SignInFlow,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly policy?: PasswordPolicy,
   ) {}
 
   /**
@@ -120,6 +122,9 @@ export class SignInService {
     void session.data;
     if (this.options.signup === 'closed') throw new SignupClosedError();
     const { email, password } = input;
+    // The password rules (common passwords, the email's name), when the app has PasswordsModule.
+    const problems = this.policy?.check(password, email) ?? [];
+    if (problems.length) throw new ValidationFailedError([{ field: 'password', problems }]);
     await this.throttle.reserveSendUnlessLocked(email);
     // Hash first in every case: the existing-account path must cost the same.
     const passwordHash = await this.passwords.hash(password);
@@ -131,6 +136,6 @@ export class SignInService {
 
 /** True when `POST /verify/restart` can start this step again (see {@link SignInService.restart}). */
 export function isRestartable(p: PendingSignIn, options: Pick<AuthModuleOptions, 'firstFactor'>): boolean {
-  if (p.step !== 'email_otp') return false;
+  if (p.step !== 'email_otp' || p.purpose === 'password-reset') return false;
   return !(p.purpose === 'sign-up' && options.firstFactor === 'password');
 }

@@ -9,15 +9,13 @@ import {
   getSchemaPath,
   type SchemaObject,
 } from '@nestjs/swagger';
-import type { Authenticated, CodeSent, SecondFactorRequired } from '../auth/index.js';
-import type { TotpSetup } from '../totp/index.js';
-import type { SessionView } from '../account/index.js';
 
 // OpenAPI descriptions of the JSON contract, shared by the controllers: the schemas of the answers
 // and of the error bodies, and `ApiErrors(...)`, which documents a route's failures from one
 // catalogue of the codes `AppExceptionFilter` answers. Purely descriptive: nothing here runs on a
-// request. Where a service declares the answer's type, the schema class `implements` it, so a
-// changed answer fails the type check until its description follows.
+// request. The schemas are checked against the services' answer types in `src/openapi.ts` (this
+// folder depends on no feature), so a changed answer fails the type check until its description
+// follows.
 
 // ---------------------------------------------------------------------------------------------
 // Error bodies: `{error, message, ...}`, never a stack trace.
@@ -210,6 +208,12 @@ const ERRORS = {
     when: 'the pending step is a second factor that takes no emailed code',
     example: { error: 'nothing_to_resend', message: 'This step does not use an emailed code' },
   },
+  'not_found:password': {
+    status: 404,
+    schema: ErrorBody,
+    when: 'email mode (`AUTH_FIRST_FACTOR=email`): there are no passwords',
+    example: { error: 'not_found', message: 'There is nothing here' },
+  },
   'not_found:session': {
     status: 404,
     schema: ErrorBody,
@@ -342,7 +346,7 @@ export function ApiErrors(...names: ApiErrorName[]): MethodDecorator & ClassDeco
 const next = (example: string, description: string) => ApiProperty({ type: 'string', description, example });
 
 /** `200 {"status":"code_sent",...}`: a code is on its way (an unknown email in email mode gets the same). */
-export class CodeSentAnswer implements CodeSent {
+export class CodeSentAnswer {
   @ApiProperty({ type: 'string', enum: ['code_sent'] })
   status: 'code_sent';
 
@@ -390,7 +394,7 @@ export class CodeResentAnswer {
 }
 
 /** `200 {"status":"second_factor_required",...}`: the account's second factor is next, at `POST /verify`. */
-export class SecondFactorRequiredAnswer implements SecondFactorRequired {
+export class SecondFactorRequiredAnswer {
   @ApiProperty({ type: 'string', enum: ['second_factor_required'] })
   status: 'second_factor_required';
 
@@ -407,7 +411,7 @@ export class SecondFactorRequiredAnswer implements SecondFactorRequired {
 }
 
 /** `200 {"status":"authenticated","next":...}`: the session is signed in (under a new id). */
-export class AuthenticatedAnswer implements Authenticated {
+export class AuthenticatedAnswer {
   @ApiProperty({ type: 'string', enum: ['authenticated'] })
   status: 'authenticated';
 
@@ -514,7 +518,7 @@ export class MeAnswer {
 }
 
 /** `POST /account/totp/setup`: a new authenticator secret, waiting 10 minutes for its first code. */
-export class TotpSetupAnswer implements TotpSetup {
+export class TotpSetupAnswer {
   @ApiProperty({
     description: 'The base32 secret (160 bits), for typing into the app',
     type: 'string',
@@ -558,8 +562,32 @@ export class RecoveryCodesAnswer {
   recoveryCodes: string[];
 }
 
+/** `POST /password/forgot`. */
+export class ResetCodeSentAnswer {
+  @ApiProperty({ type: 'string', enum: ['code_sent'] })
+  status: 'code_sent';
+
+  @ApiProperty({ type: 'string', enum: ['/password/reset'] })
+  next: '/password/reset';
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  expiresAt: string;
+
+  @ApiProperty({ description: 'Seconds before another code may be asked for', type: 'integer', example: 60 })
+  resendAfter: number;
+}
+
+/** `POST /password/reset`. */
+export class PasswordChangedAnswer {
+  @ApiProperty({ type: 'string', enum: ['password_changed'] })
+  status: 'password_changed';
+
+  @ApiProperty({ type: 'string', enum: ['/auth'] })
+  next: '/auth';
+}
+
 /** One session of the account, as `GET /account/sessions` lists it. */
-export class SessionViewAnswer implements SessionView {
+export class SessionViewAnswer {
   @ApiProperty({
     description: 'A public id (never the session id), for `DELETE /account/sessions/:id`',
     example: 'pK3v9QeX0aZbLm2nQ4rS7t',

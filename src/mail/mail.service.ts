@@ -92,6 +92,7 @@ export class MailService {
       code: mail.code,
       purpose: mail.purpose,
       signUp: mail.purpose === 'sign-up',
+      reset: mail.purpose === 'password-reset',
       minutes: Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000)),
       expiresAt: mail.expiresAt,
     };

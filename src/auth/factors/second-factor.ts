@@ -5,7 +5,7 @@ export interface FactorCheck {
   /** The account (normalised email). */
   identifier: string;
   /** Why: signing in, signing up, or a step-up of a signed-in session. */
-  purpose: 'sign-in' | 'sign-up' | 'step-up';
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   /** The reader's languages, best first (for a notice the factor sends). */
   locales?: readonly string[];
 }

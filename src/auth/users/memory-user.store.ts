@@ -10,6 +10,13 @@ export class MemoryUserStore extends UserStore {
     return u ? { ...u } : null;
   }
 
+  async updatePassword(email: string, passwordHash: string): Promise<boolean> {
+    const u = this.users.get(email);
+    if (!u) return false;
+    this.users.set(email, { ...u, passwordHash });
+    return true;
+  }
+
   async create(user: User): Promise<boolean> {
     if (this.users.has(user.email)) return false;
     this.users.set(user.email, { ...user });

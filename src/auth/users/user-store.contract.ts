@@ -81,6 +81,25 @@ export function userStoreContract(name: string, make: () => Promise<UserStoreFix
       expect(await store.findByEmail(who)).toStrictEqual(winner);
     });
 
+    it('replaces the password hash of an account, and never creates one', async () => {
+      const a = { email: email(), passwordHash: hash(), createdAt: Date.now() };
+      expect(await store.create(a)).toBe(true);
+      const next = hash();
+      expect(await store.updatePassword(a.email, next)).toBe(true);
+      expect(await store.findByEmail(a.email)).toEqual({ ...a, passwordHash: next });
+      const nobody = email();
+      expect(await store.updatePassword(nobody, hash())).toBe(false);
+      expect(await store.findByEmail(nobody)).toBeNull();
+    });
+
+    it('gives a password to a code-only account', async () => {
+      const a = { email: email(), createdAt: Date.now() };
+      expect(await store.create(a)).toBe(true);
+      const h = hash();
+      expect(await store.updatePassword(a.email, h)).toBe(true);
+      expect((await store.findByEmail(a.email))?.passwordHash).toBe(h);
+    });
+
     it('keeps emails apart, including emails that look alike', async () => {
       const a = `a+${uid()}@example.test`;
       const users: User[] = [

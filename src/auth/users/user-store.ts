@@ -9,4 +9,6 @@ export abstract class UserStore {
   abstract findByEmail(email: string): Promise<User | null>;
   /** Creates the account unless the email is taken; returns false when it was. */
   abstract create(user: User): Promise<boolean>;
+  /** Replaces the account's password hash (argon2id PHC string); false when there is no such account. */
+  abstract updatePassword(email: string, passwordHash: string): Promise<boolean>;
 }

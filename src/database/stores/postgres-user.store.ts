@@ -32,6 +32,17 @@ export class PostgresUserStore extends UserStore {
     };
   }
 
+  async updatePassword(email: string, passwordHash: string): Promise<boolean> {
+    const result = await databaseCall(() =>
+      this.db
+        .updateTable('accounts')
+        .set({ password_hash: passwordHash })
+        .where('email', '=', email)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async create(user: User): Promise<boolean> {
     const row = await databaseCall(() =>
       this.db

@@ -32,6 +32,13 @@ export class HostAccountStore extends UserStore {
     };
   }
 
+  async updatePassword(email: string, passwordHash: string): Promise<boolean> {
+    const { rowCount } = await databaseCall(() =>
+      this.pool.query('update host_accounts set password_hash = $2 where email = $1', [email, passwordHash]),
+    );
+    return rowCount === 1;
+  }
+
   /** One statement: of concurrent creates of one email exactly one inserts, the others return false. */
   async create(user: User): Promise<boolean> {
     const { rowCount } = await databaseCall(() =>

@@ -1,0 +1,133 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EmailCodeService, InvalidCredentialsError, PasswordService, UserStore } from '../auth/index.js';
+import { ValidationFailedError } from '../http/index.js';
+import { MailService } from '../mail/index.js';
+import { ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
+import { PasswordPolicy } from '../passwords/index.js';
+import { SessionService, type SessionHandle } from '../session/index.js';
+import { ViewRenderer } from '../view/index.js';
+import { PasswordEvents } from './password.events.js';
+
+/** `200 {"status":"code_sent","next":"/password/reset",...}`. */
+export interface ResetCodeSent {
+  status: 'code_sent';
+  next: '/password/reset';
+  expiresAt: string;
+  resendAfter: number;
+}
+
+/**
+ * Password reset (forgot, then the mailed code with a new password) and change (signed in). A reset
+ * or a change ends the account's sessions (a change keeps the one that made it), and mails a
+ * notice. A reset never removes a second factor: the authenticator is still asked for next time.
+ */
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    protected readonly users: UserStore,
+    protected readonly passwords: PasswordService,
+    protected readonly policy: PasswordPolicy,
+    protected readonly otp: OtpService,
+    protected readonly throttle: OtpThrottleService,
+    protected readonly codes: EmailCodeService,
+    protected readonly sessions: SessionService,
+    protected readonly mail: MailService,
+    protected readonly views: ViewRenderer,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
+
+  /**
+   * `POST /password/forgot`: the same answer, status and work for any address; only an existing
+   * account is mailed a code (an unknown one gets a decoy challenge that no code completes). The
+   * address's cooldown, caps and lock apply as to every mail.
+   * @throws IdentifierLockedError, SendRateLimitedError, StoreUnavailableError
+   */
+  async forgot(session: SessionHandle, email: string, locales: readonly string[]): Promise<ResetCodeSent> {
+    void session.data;
+    await this.throttle.reserveSendUnlessLocked(email);
+    const exists = (await this.users.findByEmail(email)) !== null;
+    const challenge = await this.codes.start(
+      { purpose: 'password-reset', identifier: email, ...(exists ? {} : { decoy: 'closed' as const }) },
+      locales,
+    );
+    const now = Date.now();
+    await session.rotate({
+      pending: {
+        id: challenge.id,
+        purpose: 'password-reset',
+        identifier: email,
+        factors: [],
+        step: 'email_otp',
+        sentAt: now,
+        expiresAt: challenge.expiresAt,
+      },
+    });
+    return {
+      status: 'code_sent',
+      next: '/password/reset',
+      expiresAt: new Date(challenge.expiresAt).toISOString(),
+      resendAfter: this.throttle.resendAfterSeconds,
+    };
+  }
+
+  /**
+   * `POST /password/reset`: with the mailed code, sets the new password, ends every session of the
+   * account (this browser signs in again) and mails a notice. Wrong codes count like any wrong code.
+   * @throws ValidationFailedError (the new password), ChallengeExpiredError, InvalidCodeError, IdentifierLockedError
+   */
+  async reset(
+    session: SessionHandle,
+    code: string,
+    password: string,
+    locales: readonly string[],
+  ): Promise<{ status: 'password_changed'; next: '/auth' }> {
+    const p = session.data.pending;
+    if (!p || p.purpose !== 'password-reset' || p.step !== 'email_otp') throw new ChallengeExpiredError();
+    this.assertAcceptable(password, p.identifier, 'password');
+    await this.otp.verify(p.id, p.identifier, 'password-reset', code);
+    const hash = await this.passwords.hash(password);
+    if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
+    await this.endSessions(p.identifier);
+    // This browser starts over, signed out.
+    await session.rotate({});
+    this.notify(p.identifier, 'passwordReset', locales);
+    this.events?.emit(PasswordEvents.Reset, { email: p.identifier });
+    return { status: 'password_changed', next: '/auth' };
+  }
+
+  /**
+   * `POST /account/password` (signed in, fresh second factor): checks the current password (a wrong
+   * one counts toward the lock), sets the new one, ends every other session, mails a notice.
+   * @throws ValidationFailedError, InvalidCredentialsError, IdentifierLockedError
+   */
+  async change(session: SessionHandle, current: string, next: string, locales: readonly string[]): Promise<void> {
+    const email = session.data.user!.email;
+    this.assertAcceptable(next, email, 'newPassword');
+    await this.throttle.assertNotLocked(email);
+    const user = await this.users.findByEmail(email);
+    if (!(await this.passwords.verify(user?.passwordHash, current)) || !user) {
+      await this.throttle.recordFailure(email);
+      throw new InvalidCredentialsError();
+    }
+    await this.users.updatePassword(email, await this.passwords.hash(next));
+    const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
+    await this.sessions.endOwned(email, others);
+    this.notify(email, 'passwordChanged', locales);
+    this.events?.emit(PasswordEvents.Changed, { email });
+  }
+
+  protected assertAcceptable(password: string, email: string, field: string): void {
+    const problems = this.policy.check(password, email);
+    if (problems.length) throw new ValidationFailedError([{ field, problems }]);
+  }
+
+  protected async endSessions(email: string): Promise<void> {
+    const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
+    await this.sessions.endOwned(email, all);
+  }
+
+  protected notify(email: string, kind: string, locales: readonly string[]): void {
+    this.mail.sendNotice(email, kind, this.views.i18n.negotiateTags(locales));
+  }
+}
