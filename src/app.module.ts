@@ -7,6 +7,7 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { AccountModule } from './account/index.js';
 import type { Clock } from './clock/index.js';
 import { AuthModule } from './auth/index.js';
+import { DevicesModule } from './devices/index.js';
 import { PasswordModule } from './password/index.js';
 import { PasswordsModule } from './passwords/index.js';
 import { DatabaseModule } from './database/index.js';
@@ -70,6 +71,7 @@ export class AppModule implements NestModule {
         ...(usesDevOutbox(config) ? [DevOutboxModule] : []),
         OtpModule.forRootAsync(fromConfig(appOptions.otp)),
         ...(config.databaseUrl ? [DatabaseModule.forRootAsync(fromConfig(appOptions.database))] : []),
+        DevicesModule.forRootAsync(fromConfig(appOptions.devices)),
         AuthModule.forRootAsync(
           fromConfig((c) => ({ ...appOptions.auth(c), ...(extras.clock ? { clock: extras.clock } : {}) })),
         ),

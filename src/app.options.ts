@@ -3,6 +3,7 @@ import type { MailerOptions } from '@nestjs-modules/mailer';
 import type { AuthModuleOptions } from './auth/index.js';
 import type { AppConfig } from './config/app.config.js';
 import { type MailModuleOptions, smtpTransport } from './mail/index.js';
+import type { DevicesModuleOptions } from './devices/index.js';
 import { PostgresRecoveryCodeStore, PostgresTotpStore, PostgresUserStore } from './database/index.js';
 import type { OtpModuleOptions } from './otp/index.js';
 import type { RecoveryCodesModuleOptions } from './recovery-codes/index.js';
@@ -27,6 +28,7 @@ export const appOptions = {
       codeLength: c.otp.length,
       validCodes: c.otp.validCodes,
       codeMinutes: Math.max(1, Math.round(c.otp.ttlSeconds / 60)),
+      rememberDays: c.rememberDeviceDays,
       devOutbox: usesDevOutbox(c),
     },
   }),
@@ -52,6 +54,7 @@ export const appOptions = {
     validCodes: c.otp.validCodes,
   }),
   database: (c: AppConfig) => ({ url: c.databaseUrl! }),
+  devices: (c: AppConfig): DevicesModuleOptions => ({ rememberDays: c.rememberDeviceDays, secure: c.secureCookies }),
   /** With DATABASE_URL, accounts and their credentials live in PostgreSQL; else Redis, else memory. */
   auth: (c: AppConfig): AuthModuleOptions => ({
     firstFactor: c.firstFactor,

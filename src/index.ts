@@ -8,6 +8,7 @@ export * from './auth/index.js';
 export * from './clock/index.js';
 export * from './crypto/index.js';
 export * from './database/index.js';
+export * from './devices/index.js';
 export * from './http/index.js';
 export * from './mail/index.js';
 export * from './otp/index.js';

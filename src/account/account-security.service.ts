@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SignInFlow } from '../auth/index.js';
+import { DevicesService } from '../devices/index.js';
 import { MailService } from '../mail/index.js';
 import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index.js';
 import type { SessionHandle } from '../session/index.js';
@@ -29,6 +30,7 @@ export class AccountSecurityService {
     protected readonly mail: MailService,
     protected readonly views: ViewRenderer,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly devices?: DevicesService,
   ) {}
 
   async state(email: string): Promise<SecurityState> {
@@ -57,6 +59,8 @@ export class AccountSecurityService {
     await this.totp.confirm(email, code);
     const codes = await this.replaceCodes(email);
     await this.flow.recordFactor(session, 'totp');
+    // A change of second factors forgets remembered browsers: each must pass the new one.
+    await this.devices?.forgetAll(email, 'remembered');
     this.notify(email, 'totpEnabled', locales);
     this.events?.emit(AccountEvents.TotpEnabled, { email });
     return codes;
@@ -67,6 +71,7 @@ export class AccountSecurityService {
     const removed = await this.totp.remove(email);
     await this.recoveryStore.remove(email);
     if (!removed) return;
+    await this.devices?.forgetAll(email, 'remembered');
     this.notify(email, 'totpDisabled', locales);
     this.events?.emit(AccountEvents.TotpDisabled, { email });
   }
@@ -78,6 +83,7 @@ export class AccountSecurityService {
   async regenerate(email: string, locales: readonly string[]): Promise<string[]> {
     if (!(await this.totp.isEnabled(email))) throw new NoAuthenticatorError();
     const codes = await this.replaceCodes(email);
+    await this.devices?.forgetAll(email, 'remembered');
     this.notify(email, 'recoveryCodesCreated', locales);
     this.events?.emit(AccountEvents.RecoveryCodesCreated, { email });
     return codes;

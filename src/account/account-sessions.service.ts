@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DevicesService } from '../devices/index.js';
 import { SessionService, type SessionHandle } from '../session/index.js';
 import { SessionNotFoundError } from './account.errors.js';
 import { AccountEvents } from './account.events.js';
@@ -18,6 +19,8 @@ export interface SessionView {
   ip: string;
   /** True for a remembered browser (it skips the second factor), false for a signed-in session. */
   remembered: boolean;
+  /** `session` (signed in now), `remembered` (skips the second factor) or `known` (signed in before). */
+  kind: 'session' | 'remembered' | 'known';
 }
 
 /**
@@ -30,13 +33,14 @@ export class AccountSessionsService {
   constructor(
     protected readonly sessions: SessionService,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly devices?: DevicesService,
   ) {}
 
   /** The account's live sessions, the current one first, then the most recently seen. */
   async list(session: SessionHandle): Promise<SessionView[]> {
     const email = session.data.user!.email;
     const owned = await this.sessions.listOwned(email);
-    const views = owned.map(({ sid, publicId, data }) => ({
+    const views: SessionView[] = owned.map(({ sid, publicId, data }) => ({
       id: publicId,
       current: sid === session.id,
       createdAt: new Date(data.createdAt ?? 0).toISOString(),
@@ -44,7 +48,21 @@ export class AccountSessionsService {
       device: data.client?.device ?? 'Unknown browser',
       ip: data.client?.ip ?? 'unknown',
       remembered: false,
+      kind: 'session' as const,
     }));
+    const devices = (await this.devices?.list(email)) ?? [];
+    for (const d of devices) {
+      views.push({
+        id: d.id,
+        current: false,
+        createdAt: new Date(d.createdAt).toISOString(),
+        lastSeenAt: new Date(d.createdAt).toISOString(),
+        device: d.device,
+        ip: d.ip,
+        remembered: d.kind === 'remembered',
+        kind: d.kind,
+      });
+    }
     return views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
   }
 
@@ -55,7 +73,11 @@ export class AccountSessionsService {
   async end(session: SessionHandle, publicId: string): Promise<void> {
     const email = session.data.user!.email;
     const target = (await this.sessions.listOwned(email)).find((s) => s.publicId === publicId);
-    if (!target) throw new SessionNotFoundError();
+    if (!target) {
+      // A remembered or known browser: forgotten.
+      if (await this.devices?.forget(email, publicId)) return;
+      throw new SessionNotFoundError();
+    }
     await this.sessions.endOwned(email, [target.sid]);
     this.events?.emit(AccountEvents.SessionRevoked, { email, count: 1 });
   }
@@ -69,10 +91,14 @@ export class AccountSessionsService {
     return count;
   }
 
-  /** Ends every session of an account (a password reset, "this wasn't me"). @returns how many. */
+  /**
+   * Ends every session of an account and forgets its trusted browsers ("this wasn't me").
+   * @returns how many sessions were ended.
+   */
   async endAll(email: string): Promise<number> {
     const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
     const count = await this.sessions.endOwned(email, all);
+    await this.devices?.forgetAll(email);
     if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
     return count;
   }

@@ -43,6 +43,12 @@ export interface SignedInEvent {
   email: string;
   factors: FactorId[];
   aal: 1 | 2;
+  /** e.g. `Firefox on Linux` (a sign-in). */
+  device?: string;
+  /** The address's network (a sign-in). */
+  ip?: string;
+  /** True for a sign-in from a browser the account did not know (no known or remembered device). */
+  newBrowser?: boolean;
 }
 
 /** Payload of {@link AuthEvents.SignedOut}. */

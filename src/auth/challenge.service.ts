@@ -44,6 +44,8 @@ export interface VerifyInput {
   recoveryCode?: string;
   factor?: string;
   answer?: string;
+  /** At a second-factor step: remember this browser (it then skips the second factor, `REMEMBER_DEVICE_DAYS`). */
+  remember?: boolean;
 }
 
 /** Completes and re-sends the session's pending step (`POST /verify`, `POST /verify/resend`). */
@@ -150,7 +152,14 @@ export class ChallengeService {
           : undefined
         : this.factors.byField(field, p.options ?? []);
     if (!factor) throw this.notAsked(field);
-    return this.verifySecondFactor(session, p, factor, input[field === 'factor' ? 'answer' : field]!, locales);
+    return this.verifySecondFactor(
+      session,
+      p,
+      factor,
+      input[field === 'factor' ? 'answer' : field]!,
+      locales,
+      input.remember === true,
+    );
   }
 
   /**
@@ -187,7 +196,10 @@ export class ChallengeService {
     if (code.length !== this.otp.codeLength) {
       throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
     }
-    const challenge = await this.settle(p, 'email_otp', () => this.otp.verify(p.id, p.identifier, p.purpose, code));
+    const scope = await this.flow.lockScope(session, p.identifier);
+    const challenge = await this.settle(p, 'email_otp', () =>
+      this.otp.verify(p.id, p.identifier, p.purpose, code, scope),
+    );
     await this.completeAccount(challenge);
     return this.flow.advance(session, p, 'email_otp');
   }
@@ -206,8 +218,9 @@ export class ChallengeService {
     }
     const p = session.data.pending!;
     const secret = link.slice(link.indexOf('.') + 1);
+    const scope = await this.flow.lockScope(session, p.identifier);
     const challenge = await this.settle(p, 'email_otp', () =>
-      this.otp.verifyLink(p.id, p.identifier, p.purpose, secret),
+      this.otp.verifyLink(p.id, p.identifier, p.purpose, secret, scope),
     );
     await this.completeAccount(challenge);
     return this.flow.advance(session, p, 'email_otp');
@@ -223,16 +236,18 @@ export class ChallengeService {
     factor: SecondFactor,
     answer: string,
     locales: readonly string[],
+    remember = false,
   ) {
     if (!factor.isWellFormed(answer)) {
       const name = factor.field ?? 'answer';
       throw new ValidationFailedError([{ field: name, problems: [`${name} is not in the expected format`] }]);
     }
-    await this.throttle.assertNotLocked(p.identifier);
+    const scope = await this.flow.lockScope(session, p.identifier);
+    await this.throttle.assertNotLocked(p.identifier, scope);
     if (!(await this.otp.find(p.id))) throw new ChallengeExpiredError(this.endedWhy(p));
     const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose, locales }, answer);
-    await this.settle(p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right));
-    return this.flow.advance(session, p, factor.id);
+    await this.settle(p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right, scope));
+    return this.flow.advance(session, p, factor.id, { remember });
   }
 
   /** Runs a check of the pending step: says why a dead step ended, reports a wrong answer. */

@@ -2,7 +2,8 @@ import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Clock } from '../clock/index.js';
 import { clientInfo } from '../http/index.js';
-import { OtpThrottleService, OtpService } from '../otp/index.js';
+import { DevicesService } from '../devices/index.js';
+import { type FailurePolicy, type LockScope, OtpThrottleService, OtpService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { AuthEvents, type ChallengeStartedEvent, type SignedInEvent } from './auth.events.js';
 import { DEFAULT_AAL2_FACTORS, InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
@@ -33,6 +34,14 @@ export interface Authenticated {
   next: string;
 }
 
+/** A known device's own failure budget: 5 wrong answers in 15 minutes, then 15 minutes locked. */
+export const KNOWN_DEVICE_POLICY: FailurePolicy = {
+  threshold: 5,
+  windowMs: 15 * 60_000,
+  baseLockMs: 15 * 60_000,
+  maxLockMs: 15 * 60_000,
+};
+
 /** Who a flow is for and what it has passed so far. */
 type FlowStart = Pick<PendingSignIn, 'purpose' | 'identifier' | 'factors'>;
 
@@ -52,7 +61,34 @@ export class SignInFlow {
     protected readonly factors: FactorRegistry,
     protected readonly clock: Clock,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly devices?: DevicesService,
   ) {}
+
+  /**
+   * Whose lock a check of `identifier` in this browser counts toward: a browser that fully signed in
+   * to the account before (a known device) has a budget of its own (5 wrong answers in 15 minutes),
+   * so a stranger who locks the identifier does not lock its owner out. Unknown addresses never
+   * have a known device, so nothing here answers differently for them.
+   */
+  async lockScope(session: SessionHandle, identifier: string): Promise<LockScope | undefined> {
+    const known = await this.devices?.find(session, 'known', identifier);
+    return known ? { subject: `kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY } : undefined;
+  }
+
+  /**
+   * The account's second factor next, unless this browser is remembered for it (sign-in only):
+   * then the second factor is skipped (never the first) and the remembered token rotated.
+   */
+  async secondFactorOrRemembered(
+    session: SessionHandle,
+    start: FlowStart,
+    enrolled: FactorId[],
+  ): Promise<SecondFactorRequired | Authenticated> {
+    if (start.purpose === 'sign-in' && (await this.devices?.use(session, 'remembered', start.identifier))) {
+      return this.complete(session, start.identifier, start.factors, { remembered: true });
+    }
+    return this.secondFactorStep(session, start, enrolled);
+  }
 
   /**
    * Mails a code and makes it the pending step (callers reserve the send budget first).
@@ -121,15 +157,18 @@ export class SignInFlow {
     session: SessionHandle,
     pending: PendingSignIn,
     passed: FactorId,
+    options: { remember?: boolean } = {},
   ): Promise<SecondFactorRequired | Authenticated> {
     this.emit(AuthEvents.FactorPassed, { ...this.who(pending), factor: passed });
     const factors = [...new Set([...pending.factors, passed])];
     if (pending.purpose === 'step-up') return this.completeStepUp(session, factors);
     if (factors.length < 2) {
       const enrolled = await this.factors.enrolled(pending.identifier);
-      if (enrolled.length) return this.secondFactorStep(session, { ...this.who(pending), factors }, enrolled);
+      if (enrolled.length) return this.secondFactorOrRemembered(session, { ...this.who(pending), factors }, enrolled);
     }
-    return this.complete(session, pending.identifier, factors);
+    // "Remember this browser" only means something once a second factor was passed here.
+    const remember = options.remember === true && this.factors.get(passed) !== undefined;
+    return this.complete(session, pending.identifier, factors, { remember });
   }
 
   /** The session's user for these factors, at the current time. */
@@ -151,11 +190,24 @@ export class SignInFlow {
     return user;
   }
 
-  protected async complete(session: SessionHandle, email: string, factors: FactorId[]): Promise<Authenticated> {
+  protected async complete(
+    session: SessionHandle,
+    email: string,
+    factors: FactorId[],
+    options: { remember?: boolean; remembered?: boolean } = {},
+  ): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
     const user = this.userFor(email, factors);
-    await session.rotate({ user, client: clientInfo(session.userAgent, session.ip) });
-    this.emit<SignedInEvent>(AuthEvents.SignedIn, { email, factors, aal: user.aal });
+    const client = clientInfo(session.userAgent, session.ip);
+    // Without DevicesModule nothing is known about browsers: `newBrowser` is left out.
+    const newBrowser = this.devices
+      ? { newBrowser: !(await this.devices.find(session, 'known', email)) && !options.remembered }
+      : {};
+    await session.rotate({ user, client });
+    // Every full sign-in makes (or renews) this browser a known device of the account.
+    await this.devices?.trust(session, 'known', email, client);
+    if (options.remember) await this.devices?.trust(session, 'remembered', email, client);
+    this.emit<SignedInEvent>(AuthEvents.SignedIn, { email, factors, aal: user.aal, ...client, ...newBrowser });
     return { status: 'authenticated', next };
   }
 

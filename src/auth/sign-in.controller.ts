@@ -2,7 +2,14 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { ApiBody, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AcceptLanguages, FormPage, Public, reply } from '../http/index.js';
-import { ApiErrors, ApiStepAnswer, CodeSentAnswer, POST_ERRORS, SecondFactorRequiredAnswer } from '../http/openapi.js';
+import {
+  ApiErrors,
+  ApiStepAnswer,
+  AuthenticatedAnswer,
+  CodeSentAnswer,
+  POST_ERRORS,
+  SecondFactorRequiredAnswer,
+} from '../http/openapi.js';
 import { CurrentSession, type SessionHandle } from '../session/index.js';
 import { PageRenderer } from '../view/index.js';
 import { isSignedIn } from './auth.guard.js';
@@ -42,10 +49,14 @@ export class SignInController {
       'Password mode: `{email, password}`; email mode: `{email}`. Checks, in order: the body (400), the lock (429 `locked`), the password (401), the mail cooldown and caps (429 `rate_limited`). An account with an authenticator app goes on to its second factor (no mail); otherwise a code is mailed. An unknown email in email mode gets the same answer as a known one. The session moves to a new id. A form post gets a 303 to `/verify` instead.',
   })
   @ApiBody({ type: SignInDto })
-  @ApiStepAnswer('A code was mailed, or the second factor is next: either way, continue at `POST /verify`', {
-    code_sent: CodeSentAnswer,
-    second_factor_required: SecondFactorRequiredAnswer,
-  })
+  @ApiStepAnswer(
+    'A code was mailed, or the second factor is next (continue at `POST /verify`); or, in a browser remembered for the account, signed in',
+    {
+      code_sent: CodeSentAnswer,
+      second_factor_required: SecondFactorRequiredAnswer,
+      authenticated: AuthenticatedAnswer,
+    },
+  )
   @ApiErrors(...POST_ERRORS, 'invalid_credentials', 'locked', 'rate_limited:mail')
   async start(
     @Body() body: SignInDto,
@@ -55,6 +66,6 @@ export class SignInController {
     @Res() res: Response,
   ) {
     const answer = await this.signIn.start(session, { email: body.email, password: body.password }, locales);
-    reply(req, res, '/verify', answer);
+    reply(req, res, answer.status === 'authenticated' ? answer.next : '/verify', answer);
   }
 }

@@ -10,7 +10,7 @@ import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definit
 import type { PendingSignIn } from './auth-session.js';
 import { FactorRegistry } from './factors/index.js';
 import { PasswordService } from './password.service.js';
-import { type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
+import { type Authenticated, type CodeSent, type SecondFactorRequired, SignInFlow } from './sign-in-flow.service.js';
 import { UserStore } from './users/user-store.js';
 
 /** What `POST /auth` and `POST /register` take. */
@@ -46,16 +46,17 @@ export class SignInService {
     session: SessionHandle,
     input: FirstFactorInput,
     locales: readonly string[],
-  ): Promise<CodeSent | SecondFactorRequired> {
+  ): Promise<CodeSent | SecondFactorRequired | Authenticated> {
     void session.data; // a POST needs its session: 503 now when the store failed
     const { email, password } = input;
     if (this.options.firstFactor === 'password') {
       if (password === undefined)
         throw new ValidationFailedError([{ field: 'password', problems: ['password is required'] }]);
-      await this.throttle.assertNotLocked(email);
+      const scope = await this.flow.lockScope(session, email);
+      await this.throttle.assertNotLocked(email, scope);
       const user = await this.users.findByEmail(email);
       if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
-        await this.throttle.recordFailure(email);
+        await this.throttle.recordFailure(email, scope);
         this.events?.emit(AuthEvents.FactorFailed, {
           identifier: email,
           purpose: 'sign-in',
@@ -70,7 +71,7 @@ export class SignInService {
       } satisfies FactorEvent);
       const start = { purpose: 'sign-in' as const, identifier: email, factors: ['pwd'] };
       const enrolled = await this.factors.enrolled(email);
-      if (enrolled.length) return this.flow.secondFactorStep(session, start, enrolled);
+      if (enrolled.length) return this.flow.secondFactorOrRemembered(session, start, enrolled);
       await this.throttle.reserveSend(email);
       return this.flow.emailStep(session, start, locales);
     }
@@ -80,7 +81,7 @@ export class SignInService {
         { field: 'password', problems: ['password is not used: sign in with the emailed code'] },
       ]);
     }
-    await this.throttle.reserveSendUnlessLocked(email);
+    await this.throttle.reserveSendUnlessLocked(email, await this.flow.lockScope(session, email));
     const user = await this.users.findByEmail(email);
     if (user) return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales);
     if (this.options.signup === 'open') {
@@ -100,13 +101,16 @@ export class SignInService {
    * is gone with its challenge): 410, register again.
    * @throws ChallengeExpiredError (410) with nothing to restart; IdentifierLockedError, SendRateLimitedError
    */
-  async restart(session: SessionHandle, locales: readonly string[]): Promise<CodeSent | SecondFactorRequired> {
+  async restart(
+    session: SessionHandle,
+    locales: readonly string[],
+  ): Promise<CodeSent | SecondFactorRequired | Authenticated> {
     const p = session.data.pending;
     if (!p || !isRestartable(p, this.options)) throw new ChallengeExpiredError();
     if (p.purpose !== 'step-up' && this.options.firstFactor === 'email') {
       return this.start(session, { email: p.identifier }, locales);
     }
-    await this.throttle.reserveSendUnlessLocked(p.identifier);
+    await this.throttle.reserveSendUnlessLocked(p.identifier, await this.flow.lockScope(session, p.identifier));
     return this.flow.emailStep(session, { purpose: p.purpose, identifier: p.identifier, factors: p.factors }, locales);
   }
 

@@ -115,7 +115,8 @@ export class VerifyController {
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    reply(req, res, '/verify', await this.signIn.restart(session, locales));
+    const answer = await this.signIn.restart(session, locales);
+    reply(req, res, answer.status === 'authenticated' ? answer.next : '/verify', answer);
   }
 
   /**

@@ -29,6 +29,8 @@ export interface AppConfig {
   otp: { length: number; ttlSeconds: number; maxAttempts: number; resendSeconds: number; validCodes: number };
   /** Sign-in mails carry a same-browser link beside the code. */
   mailLink: boolean;
+  /** Days a remembered browser skips the second factor; 0: off. */
+  rememberDeviceDays: number;
   password: { memoryKib: number; iterations: number };
   /** Requests a minute one client IP may make to the sign-in POST routes. */
   rateLimitPerMinute: number;
@@ -147,6 +149,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       validCodes: vars.OTP_VALID_CODES ?? 3,
     },
     mailLink: vars.MAIL_LINK !== 'false',
+    rememberDeviceDays: vars.REMEMBER_DEVICE_DAYS ?? 30,
     password: {
       memoryKib: vars.PASSWORD_HASH_MEMORY_KIB ?? 19456,
       iterations: vars.PASSWORD_HASH_ITERATIONS ?? 2,

@@ -152,4 +152,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'MAIL_LINK must be true or false' })
   MAIL_LINK?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  REMEMBER_DEVICE_DAYS?: number;
 }

@@ -611,6 +611,12 @@ export class SessionViewAnswer {
 
   @ApiProperty({ description: 'A remembered browser (skips the second factor) rather than a signed-in session' })
   remembered: boolean;
+
+  @ApiProperty({
+    description: '`session` (signed in now), `remembered` (skips the second factor) or `known` (has signed in before)',
+    enum: ['session', 'remembered', 'known'],
+  })
+  kind: 'session' | 'remembered' | 'known';
 }
 
 /** `GET /account/sessions`. */

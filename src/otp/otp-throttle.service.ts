@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IdentifierLockedError, SendRateLimitedError } from './otp.errors.js';
 import type { ResolvedOtpOptions } from './otp.module-definition.js';
+import type { LockScope } from './otp.types.js';
 import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
 import { OtpStore } from './otp-store.js';
 
@@ -16,14 +17,14 @@ export class OtpThrottleService {
   ) {}
 
   /** @throws IdentifierLockedError while the identifier is locked. */
-  async assertNotLocked(identifier: string): Promise<void> {
-    const ms = await this.store.lockedFor(identifier, Date.now());
+  async assertNotLocked(identifier: string, scope?: LockScope): Promise<void> {
+    const ms = await this.store.lockedFor(scope?.subject ?? identifier, Date.now());
     if (ms > 0) throw new IdentifierLockedError(Math.ceil(ms / 1000));
   }
 
   /** Counts a wrong answer that was not a code (e.g. a wrong password). */
-  async recordFailure(identifier: string): Promise<void> {
-    await this.store.recordFailure(identifier, this.options.failure, Date.now());
+  async recordFailure(identifier: string, scope?: LockScope): Promise<void> {
+    await this.store.recordFailure(scope?.subject ?? identifier, scope?.policy ?? this.options.failure, Date.now());
   }
 
   /** Takes one send from the identifier's budget. @throws SendRateLimitedError when none is left. */
@@ -36,7 +37,11 @@ export class OtpThrottleService {
    * {@link assertNotLocked} and {@link reserveSend} in one store call (one Redis round trip).
    * @throws IdentifierLockedError or SendRateLimitedError.
    */
-  async reserveSendUnlessLocked(identifier: string): Promise<void> {
+  async reserveSendUnlessLocked(identifier: string, scope?: LockScope): Promise<void> {
+    if (scope) {
+      await this.assertNotLocked(identifier, scope);
+      return this.reserveSend(identifier);
+    }
     const { lockedMs, waitMs } = await this.store.reserveSendUnlessLocked(identifier, this.options.send, Date.now());
     if (lockedMs > 0) throw new IdentifierLockedError(Math.ceil(lockedMs / 1000));
     if (waitMs > 0) throw new SendRateLimitedError(Math.ceil(waitMs / 1000));

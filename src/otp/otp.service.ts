@@ -4,7 +4,7 @@ import { ChallengeExpiredError, IdentifierLockedError, InvalidCodeError } from '
 import type { ResolvedOtpOptions } from './otp.module-definition.js';
 import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
 import { OtpStore } from './otp-store.js';
-import type { Challenge, ChallengeFactor, ChallengePurpose } from './otp.types.js';
+import type { Challenge, ChallengeFactor, ChallengePurpose, LockScope } from './otp.types.js';
 
 /** What a caller needs to start a challenge. */
 export interface StartChallenge {
@@ -83,17 +83,29 @@ export class OtpService {
    * counts a failure toward the identifier's lock.
    * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError (a wrong answer).
    */
-  async settleStep(id: string, identifier: string, purpose: ChallengePurpose, right: boolean): Promise<Challenge> {
+  async settleStep(
+    id: string,
+    identifier: string,
+    purpose: ChallengePurpose,
+    right: boolean,
+    scope?: LockScope,
+  ): Promise<Challenge> {
     const digest = right ? this.stepDigest({ id, identifier, purpose }) : randomBytes(32).toString('base64url');
-    return this.settle(id, identifier, digest);
+    return this.settle(id, identifier, digest, scope);
   }
 
   /**
    * Checks a code for the challenge `id` of `identifier`.
    * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError.
    */
-  async verify(id: string, identifier: string, purpose: ChallengePurpose, code: string): Promise<Challenge> {
-    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, code));
+  async verify(
+    id: string,
+    identifier: string,
+    purpose: ChallengePurpose,
+    code: string,
+    scope?: LockScope,
+  ): Promise<Challenge> {
+    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, code), scope);
   }
 
   /**
@@ -101,12 +113,25 @@ export class OtpService {
    * attempts, deadline and lock.
    * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError.
    */
-  async verifyLink(id: string, identifier: string, purpose: ChallengePurpose, token: string): Promise<Challenge> {
-    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, `link|${token}`));
+  async verifyLink(
+    id: string,
+    identifier: string,
+    purpose: ChallengePurpose,
+    token: string,
+    scope?: LockScope,
+  ): Promise<Challenge> {
+    return this.settle(id, identifier, this.digest({ id, identifier, purpose }, `link|${token}`), scope);
   }
 
-  protected async settle(id: string, identifier: string, digest: string): Promise<Challenge> {
-    const result = await this.store.consume(id, identifier, digest, this.options.failure, Date.now());
+  /** @param scope whose lock applies and whose failures count (default the identifier's). */
+  protected async settle(id: string, identifier: string, digest: string, scope?: LockScope): Promise<Challenge> {
+    const result = await this.store.consume(
+      id,
+      scope?.subject ?? identifier,
+      digest,
+      scope?.policy ?? this.options.failure,
+      Date.now(),
+    );
     switch (result.status) {
       case 'ok':
         return result.challenge;

@@ -44,6 +44,17 @@ export interface FailurePolicy {
   maxLockMs: number;
 }
 
+/**
+ * Whose failures a check counts, and how: by default the identifier under the module's policy; a
+ * browser the account trusts (a known device) has its own subject and a small budget of its own,
+ * so a stranger's wrong answers, which lock the identifier, do not lock its owner out.
+ */
+export interface LockScope {
+  /** The lock's key (e.g. `kd:<device hash>`), instead of the identifier. */
+  subject: string;
+  policy: FailurePolicy;
+}
+
 /** Per-identifier limits on sending codes. */
 export interface SendPolicy {
   cooldownMs: number;

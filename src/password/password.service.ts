@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EmailCodeService, InvalidCredentialsError, PasswordService, UserStore } from '../auth/index.js';
+import { DevicesService } from '../devices/index.js';
 import { ValidationFailedError } from '../http/index.js';
 import { MailService } from '../mail/index.js';
 import { ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
@@ -35,6 +36,7 @@ export class PasswordResetService {
     protected readonly mail: MailService,
     protected readonly views: ViewRenderer,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly devices?: DevicesService,
   ) {}
 
   /**
@@ -85,10 +87,16 @@ export class PasswordResetService {
     const p = session.data.pending;
     if (!p || p.purpose !== 'password-reset' || p.step !== 'email_otp') throw new ChallengeExpiredError();
     this.assertAcceptable(password, p.identifier, 'password');
+    // A code of the wrong length is malformed: 400, and it counts nothing (like at /verify).
+    if (code.length !== this.otp.codeLength) {
+      throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
+    }
     await this.otp.verify(p.id, p.identifier, 'password-reset', code);
     const hash = await this.passwords.hash(password);
     if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
     await this.endSessions(p.identifier);
+    // Remembered and known browsers alike: a copied cookie is void from now on.
+    await this.devices?.forgetAll(p.identifier);
     // This browser starts over, signed out.
     await session.rotate({});
     this.notify(p.identifier, 'passwordReset', locales);
@@ -113,6 +121,7 @@ export class PasswordResetService {
     await this.users.updatePassword(email, await this.passwords.hash(next));
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     await this.sessions.endOwned(email, others);
+    await this.devices?.forgetAll(email, 'remembered');
     this.notify(email, 'passwordChanged', locales);
     this.events?.emit(PasswordEvents.Changed, { email });
   }

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import { parse as parseCookies } from 'cookie';
+import type { CookieOptions, Request, Response } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { StoreUnavailableError } from '../redis/index.js';
 import { RedisSessionStore, wasLoaded } from './redis-session.store.js';
@@ -12,7 +13,23 @@ type Data = Partial<SessionData>;
  * {@link rotate}: a new session id, the old record destroyed, so a fixed or leaked id is worthless.
  */
 export class SessionHandle {
-  constructor(private readonly req: Request) {}
+  private cookies?: Record<string, string | undefined>;
+
+  constructor(
+    private readonly req: Request,
+    private readonly res?: Response,
+  ) {}
+
+  /** A cookie the browser sent (e.g. a remembered-device token), or undefined. */
+  cookie(name: string): string | undefined {
+    this.cookies ??= parseCookies(this.req.headers.cookie ?? '');
+    return this.cookies[name];
+  }
+
+  /** Sets (or, with `maxAge: 0`, clears) a cookie on the answer; a no-op without one (e.g. in an interceptor). */
+  setCookie(name: string, value: string, options: CookieOptions): void {
+    this.res?.cookie(name, value, options);
+  }
 
   /** The session id (never show it: see `SessionService.publicId`); undefined without a session. */
   get id(): string | undefined {
@@ -79,5 +96,6 @@ export class SessionHandle {
 
 /** The request's {@link SessionHandle}, for a controller to hand to its services. */
 export const CurrentSession = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): SessionHandle => new SessionHandle(ctx.switchToHttp().getRequest<Request>()),
+  (_: unknown, ctx: ExecutionContext): SessionHandle =>
+    new SessionHandle(ctx.switchToHttp().getRequest<Request>(), ctx.switchToHttp().getResponse<Response>()),
 );

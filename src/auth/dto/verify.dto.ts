@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { OptionalField } from '../../http/index.js';
 
 /**
@@ -58,4 +58,17 @@ export class VerifyDto {
   @IsString({ message: 'answer must be a string' })
   @Length(1, 512, { message: 'answer must be 1 to 512 characters' })
   answer?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'At a second-factor step: remember this browser, which then skips the second factor for `REMEMBER_DEVICE_DAYS` (a form sends `on`)',
+    type: 'boolean',
+    example: false,
+  })
+  @OptionalField()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'on' || value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'remember must be true or false' })
+  remember?: boolean;
 }

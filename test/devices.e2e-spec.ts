@@ -1,0 +1,159 @@
+/**
+ * Trusted browsers: a remembered browser skips the second factor (never the first), its token
+ * rotates on each use, and a copied or rotated value does nothing; a browser that signed in before
+ * (a known device) is not held by the identifier's lock a stranger set off, and has a budget of its
+ * own. A password reset forgets both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevicesService } from '../src/devices/index.js';
+import { SettableClock } from '../src/testing/index.js';
+import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import {
+  type Agent,
+  enrolTotp,
+  JSON_TYPE,
+  mailMatching,
+  me,
+  PASSWORD,
+  seedAccount,
+  signInWithPasswordAndEmail,
+  totpCode,
+} from './support/mfa.js';
+
+const cookieValue = (res: { headers: Record<string, unknown> }, name: string) =>
+  ([] as string[])
+    .concat((res.headers['set-cookie'] as string[] | undefined) ?? [])
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]
+    .slice(name.length + 1);
+
+describe('trusted browsers (password mode)', () => {
+  const clock = new SettableClock();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'password', OTP_RESEND_SECONDS: '1' }, { clock });
+  });
+  afterAll(() => t?.close());
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** An account with an authenticator; returns its secret. The clock is moved past the confirming step. */
+  async function totpAccount(tag: string): Promise<{ email: string; secret: string }> {
+    const email = uniqueEmail(tag);
+    await seedAccount(t, email);
+    const agent = t.agent();
+    await signInWithPasswordAndEmail(t, agent, email);
+    const { secret } = await enrolTotp(agent, clock.now());
+    clock.advance(30_000);
+    return { email, secret };
+  }
+
+  async function passwordThenTotp(agent: Agent, email: string, secret: string, body: object = {}) {
+    const first = await agent.post('/auth').send({ email, password: PASSWORD });
+    expect(first.body.status).toBe('second_factor_required');
+    const res = await agent.post('/verify').send({ code: totpCode(secret, clock.now()), ...body });
+    clock.advance(30_000);
+    return res;
+  }
+
+  it('a remembered browser skips the authenticator (not the password) and rotates its token each time', async () => {
+    const { email, secret } = await totpAccount('remember');
+    const browser = t.agent();
+    const remembered = await passwordThenTotp(browser, email, secret, { remember: true });
+    expect(remembered.status).toBe(200);
+    const firstToken = cookieValue(remembered, 'rd');
+    expect(firstToken).toMatch(/^[\w-]{43}$/);
+    expect((await browser.post('/logout').send({})).status).toBe(204);
+
+    // The password is still asked; the authenticator is not.
+    expect((await browser.post('/auth').send({ email, password: 'wrong password 1' })).status).toBe(401);
+    const again = await browser.post('/auth').send({ email, password: PASSWORD });
+    expect(again.body).toEqual({ status: 'authenticated', next: '/home' });
+    expect((await me(browser)).body.factors).toEqual(['pwd']);
+    const rotated = cookieValue(again, 'rd');
+    expect(rotated).toMatch(/^[\w-]{43}$/);
+    expect(rotated).not.toBe(firstToken);
+
+    // Another browser is asked for the authenticator; one with the old (rotated) value too.
+    expect((await t.agent().post('/auth').send({ email, password: PASSWORD })).body.status).toBe(
+      'second_factor_required',
+    );
+    const copied = await t.agent().post('/auth').set('Cookie', `rd=${firstToken}`).send({ email, password: PASSWORD });
+    expect(copied.body.status).toBe('second_factor_required');
+
+    // It is listed, and can be forgotten.
+    const list = await browser.get('/account/sessions').set('Accept', JSON_TYPE);
+    const entry = (list.body.sessions as { id: string; kind: string; remembered: boolean }[]).find(
+      (s) => s.kind === 'remembered',
+    );
+    expect(entry?.remembered).toBe(true);
+    expect((await browser.delete(`/account/sessions/${entry!.id}`)).status).toBe(204);
+    await browser.post('/logout').send({});
+    expect((await browser.post('/auth').send({ email, password: PASSWORD })).body.status).toBe(
+      'second_factor_required',
+    );
+  });
+
+  it('without the checkbox nothing is remembered', async () => {
+    const { email, secret } = await totpAccount('no-remember');
+    const browser = t.agent();
+    const res = await passwordThenTotp(browser, email, secret);
+    expect(cookieValue(res, 'rd')).toBeUndefined();
+    await browser.post('/logout').send({});
+    expect((await browser.post('/auth').send({ email, password: PASSWORD })).body.status).toBe(
+      'second_factor_required',
+    );
+  });
+
+  it('a browser that signed in before is not held by the lock a stranger set off, and has its own budget', async () => {
+    const email = uniqueEmail('known');
+    await seedAccount(t, email);
+    const owner = t.agent();
+    const signedIn = await signInWithPasswordAndEmail(t, owner, email);
+    expect(cookieValue(signedIn, 'kd')).toMatch(/^[\w-]{43}$/);
+    await owner.post('/logout').send({});
+
+    // A stranger locks the identifier.
+    const stranger = t.agent();
+    for (let i = 0; i < 10; i++) await stranger.post('/auth').send({ email, password: `wrong password ${i}` });
+    expect((await stranger.post('/auth').send({ email, password: PASSWORD })).status).toBe(429);
+    expect((await t.agent().post('/auth').send({ email, password: PASSWORD })).body.error).toBe('locked');
+
+    // The owner's browser still signs in, with the password and the mailed code.
+    await sleep(1100);
+    const start = await owner.post('/auth').send({ email, password: PASSWORD });
+    expect(start.status).toBe(200);
+    expect(start.body.status).toBe('code_sent');
+    expect((await owner.post('/verify').send({ code: await t.codeFor(email) })).status).toBe(200);
+    await owner.post('/logout').send({});
+
+    // Its own budget: 5 wrong passwords, then it is locked too (15 minutes).
+    for (let i = 0; i < 5; i++) {
+      expect((await owner.post('/auth').send({ email, password: `owner typo ${i}` })).status).toBe(401);
+    }
+    const locked = await owner.post('/auth').send({ email, password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect(locked.body.error).toBe('locked');
+  });
+
+  it('a password reset forgets remembered and known browsers: their copied cookies do nothing', async () => {
+    const { email, secret } = await totpAccount('reset-devices');
+    const browser = t.agent();
+    const res = await passwordThenTotp(browser, email, secret, { remember: true });
+    const rd = cookieValue(res, 'rd')!;
+    const kd = cookieValue(res, 'kd')!;
+    await sleep(1100);
+    const forgot = t.agent();
+    expect((await forgot.post('/password/forgot').send({ email })).status).toBe(200);
+    const code = (await mailMatching(t, email, /Reset your/)).code!;
+    expect((await forgot.post('/password/reset').send({ code, password: 'a brand new passphrase' })).status).toBe(200);
+
+    const copy = t.agent();
+    const after = await copy
+      .post('/auth')
+      .set('Cookie', `rd=${rd}; kd=${kd}`)
+      .send({ email, password: 'a brand new passphrase' });
+    expect(after.body.status).toBe('second_factor_required');
+    // Nothing of the account is trusted any more.
+    expect(await t.app.get(DevicesService).list(email)).toEqual([]);
+  });
+});
