@@ -340,12 +340,13 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     // The wildcard handler, `@OnEvent('auth.*')`, heard every one of them.
     expect(host.app.get(AuthActivityListener).eventsOf(email)).toBe(mine.length);
     expect(mine[0].payload).toMatchObject({ identifier: email, step: 'email_otp' });
+    // The browser's readable name and network come with a sign-in, never a code or a session id.
     expect(mine[3].payload).toEqual({
       email,
       factors: ['email_otp'],
       aal: 1,
-      device: expect.any(String),
-      ip: expect.any(String),
+      device: 'Unknown browser',
+      ip: '127.0.0.0/24',
     });
     expect(mine[4].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
     expect(mine[7].payload).toEqual({ email });
