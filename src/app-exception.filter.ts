@@ -4,12 +4,18 @@ import {
   InvalidCredentialsError,
   NothingToResendError,
   OtherBrowserError,
+  PasswordResetRequiredError,
   RouteDisabledError,
   SignupClosedError,
   StepUpRequiredError,
   UnauthenticatedError,
 } from './auth/index.js';
-import { NoAuthenticatorError, SessionNotFoundError, TotpAlreadyEnabledError } from './account/index.js';
+import {
+  NoAuthenticatorError,
+  NotMeLinkError,
+  SessionNotFoundError,
+  TotpAlreadyEnabledError,
+} from './account/index.js';
 import { TotpConfirmationError } from './totp/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
@@ -140,9 +146,16 @@ export class AppExceptionFilter implements ExceptionFilter {
         ? { status: 410, body: { error: 'challenge_expired', message: err.message } }
         : { status: 401, body: { error: 'invalid_code', message: err.message } };
     }
+    if (err instanceof NotMeLinkError) return { status: 410, body: { error: 'link_expired', message: err.message } };
     if (err instanceof SessionNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
     if (err instanceof NoAuthenticatorError)
       return { status: 409, body: { error: 'no_authenticator', message: err.message } };
+    if (err instanceof PasswordResetRequiredError) {
+      return {
+        status: 403,
+        body: { error: 'password_reset_required', message: err.message, next: '/password/forgot' },
+      };
+    }
     if (err instanceof NothingToResendError)
       return { status: 409, body: { error: 'nothing_to_resend', message: err.message } };
     if (err instanceof SignupClosedError)

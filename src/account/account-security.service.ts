@@ -2,13 +2,13 @@ import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SignInFlow } from '../auth/index.js';
 import { DevicesService } from '../devices/index.js';
-import { MailService } from '../mail/index.js';
+import { clientInfo } from '../http/index.js';
 import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { TotpEnrolment, type TotpSetup } from '../totp/index.js';
-import { ViewRenderer } from '../view/index.js';
 import { NoAuthenticatorError, TotpAlreadyEnabledError } from './account.errors.js';
 import { AccountEvents } from './account.events.js';
+import { SecurityNotices } from './security-notices.service.js';
 
 /** What the security page shows of an account. */
 export interface SecurityState {
@@ -27,8 +27,7 @@ export class AccountSecurityService {
     protected readonly recoveryCodes: RecoveryCodesService,
     protected readonly recoveryStore: RecoveryCodeStore,
     protected readonly flow: SignInFlow,
-    protected readonly mail: MailService,
-    protected readonly views: ViewRenderer,
+    protected readonly notices: SecurityNotices,
     @Optional() protected readonly events?: EventEmitter2,
     @Optional() protected readonly devices?: DevicesService,
   ) {}
@@ -61,18 +60,20 @@ export class AccountSecurityService {
     await this.flow.recordFactor(session, 'totp');
     // A change of second factors forgets remembered browsers: each must pass the new one.
     await this.devices?.forgetAll(email, 'remembered');
-    this.notify(email, 'totpEnabled', locales);
+    await this.notify(session, 'totpEnabled', locales);
     this.events?.emit(AccountEvents.TotpEnabled, { email });
     return codes;
   }
 
   /** Removes the authenticator and the recovery codes that stand in for it. */
-  async disable(email: string, locales: readonly string[]): Promise<void> {
+  async disable(session: SessionHandle, locales: readonly string[]): Promise<void> {
+    const email = session.data.user!.email;
+    const client = clientInfo(session.userAgent, session.ip);
     const removed = await this.totp.remove(email);
     await this.recoveryStore.remove(email);
     if (!removed) return;
     await this.devices?.forgetAll(email, 'remembered');
-    this.notify(email, 'totpDisabled', locales);
+    await this.notices.send(email, 'totpDisabled', { locales, ...client });
     this.events?.emit(AccountEvents.TotpDisabled, { email });
   }
 
@@ -80,18 +81,21 @@ export class AccountSecurityService {
    * A new set of recovery codes; the previous set stops working.
    * @throws NoAuthenticatorError when the account has no authenticator.
    */
-  async regenerate(email: string, locales: readonly string[]): Promise<string[]> {
+  async regenerate(session: SessionHandle, locales: readonly string[]): Promise<string[]> {
+    const email = session.data.user!.email;
+    const client = clientInfo(session.userAgent, session.ip);
     if (!(await this.totp.isEnabled(email))) throw new NoAuthenticatorError();
     const codes = await this.replaceCodes(email);
     await this.devices?.forgetAll(email, 'remembered');
-    this.notify(email, 'recoveryCodesCreated', locales);
+    await this.notices.send(email, 'recoveryCodesCreated', { locales, ...client });
     this.events?.emit(AccountEvents.RecoveryCodesCreated, { email });
     return codes;
   }
 
-  /** Mails a security notice in the reader's language. */
-  notify(email: string, kind: string, locales: readonly string[], extra: { count?: number } = {}): void {
-    this.mail.sendNotice(email, kind, this.views.i18n.negotiateTags(locales), extra);
+  /** Mails a security notice about what this session just did. */
+  protected async notify(session: SessionHandle, kind: string, locales: readonly string[]): Promise<void> {
+    const client = clientInfo(session.userAgent, session.ip);
+    await this.notices.send(session.data.user!.email, kind, { locales, ...client });
   }
 
   protected async replaceCodes(email: string): Promise<string[]> {

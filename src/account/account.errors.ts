@@ -21,3 +21,11 @@ export class NoAuthenticatorError extends Error {
     super('Add an authenticator app first: recovery codes stand in for it');
   }
 }
+
+/** A "this wasn't me" link that is used, expired or unknown (410 `link_expired`): the same answer for each. */
+export class NotMeLinkError extends Error {
+  override name = 'NotMeLinkError';
+  constructor() {
+    super('This link is no longer valid; sign in to review your account');
+  }
+}

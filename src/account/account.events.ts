@@ -5,4 +5,6 @@ export const AccountEvents = {
   RecoveryCodesCreated: 'account.recovery_codes_created',
   /** Sessions were ended from the session list (payload `{ email, count }`). */
   SessionRevoked: 'account.session_revoked',
+  /** "This wasn't me": every session ended, every trusted browser forgotten (payload `{ email, event }`). */
+  NotMe: 'account.not_me',
 } as const;

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AccountSecurityService } from './account-security.service.js';
+import { AccountStore } from './account-store.js';
+import { accountStoreProvider } from './account.providers.js';
+import { ActivityController } from './activity.controller.js';
+import { ActivityListener } from './activity.listener.js';
+import { NotMeController } from './not-me.controller.js';
+import { NotMeService } from './not-me.service.js';
+import { SecurityNotices } from './security-notices.service.js';
 import { AccountSessionsService } from './account-sessions.service.js';
 import { SessionsController } from './sessions.controller.js';
 import { SecurityNoticesListener } from './security-notices.listener.js';
@@ -12,8 +19,17 @@ import { SecurityController } from './security.controller.js';
  * RecoveryCodesModule, MailModule and ViewModule.
  */
 @Module({
-  controllers: [SecurityController, SessionsController],
-  providers: [AccountSecurityService, AccountSessionsService, SecurityNoticesListener, SecurityPageInterceptor],
-  exports: [AccountSecurityService, AccountSessionsService],
+  controllers: [SecurityController, SessionsController, NotMeController, ActivityController],
+  providers: [
+    accountStoreProvider,
+    AccountSecurityService,
+    AccountSessionsService,
+    SecurityNotices,
+    NotMeService,
+    SecurityNoticesListener,
+    ActivityListener,
+    SecurityPageInterceptor,
+  ],
+  exports: [AccountSecurityService, AccountSessionsService, SecurityNotices, NotMeService, AccountStore],
 })
 export class AccountModule {}

@@ -1,15 +1,58 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { AuthEvents, type SignedInEvent, UserStore } from '../auth/index.js';
+import { type IdentifierLockedEvent, OtpEvents } from '../otp/index.js';
+import { type PasswordEvent, PasswordEvents } from '../password/index.js';
 import { RecoveryCodeEvents, type RecoveryCodeUsedEvent } from '../recovery-codes/index.js';
-import { AccountSecurityService } from './account-security.service.js';
+import { type NoticeContext, SecurityNotices } from './security-notices.service.js';
 
-/** Mails the owner when a recovery code was used, with how many are left. */
+/**
+ * Mails the owner on the events worth a notice: a sign-in from a browser the account did not know,
+ * a password reset or change, a recovery code used (with how many are left), the identifier locked.
+ * (Adding and removing the authenticator, and new recovery codes, are mailed by the account pages.)
+ * A notice is only ever mailed to an existing account.
+ */
 @Injectable()
 export class SecurityNoticesListener {
-  constructor(protected readonly security: AccountSecurityService) {}
+  private readonly logger = new Logger('SecurityNotices');
 
-  @OnEvent(RecoveryCodeEvents.Used)
-  onRecoveryCodeUsed(event: RecoveryCodeUsedEvent): void {
-    this.security.notify(event.email, 'recoveryCodeUsed', event.locales, { count: event.remaining });
+  constructor(
+    protected readonly notices: SecurityNotices,
+    protected readonly users: UserStore,
+  ) {}
+
+  @OnEvent(AuthEvents.SignedIn, { async: true, promisify: true, suppressErrors: true })
+  async onSignedIn(e: SignedInEvent): Promise<void> {
+    if (e.newBrowser) await this.send(e.email, 'newSignIn', { locales: e.locales ?? [], device: e.device, ip: e.ip });
+  }
+
+  @OnEvent(PasswordEvents.Reset, { async: true, promisify: true, suppressErrors: true })
+  async onReset(e: PasswordEvent): Promise<void> {
+    await this.send(e.email, 'passwordReset', e);
+  }
+
+  @OnEvent(PasswordEvents.Changed, { async: true, promisify: true, suppressErrors: true })
+  async onChanged(e: PasswordEvent): Promise<void> {
+    await this.send(e.email, 'passwordChanged', e);
+  }
+
+  @OnEvent(RecoveryCodeEvents.Used, { async: true, promisify: true, suppressErrors: true })
+  async onRecoveryCodeUsed(e: RecoveryCodeUsedEvent): Promise<void> {
+    await this.send(e.email, 'recoveryCodeUsed', { locales: e.locales, count: e.remaining });
+  }
+
+  @OnEvent(OtpEvents.Locked, { async: true, promisify: true, suppressErrors: true })
+  async onLocked(e: IdentifierLockedEvent): Promise<void> {
+    // A known device's own lock is not the account's: its owner locked it, no notice.
+    if (e.subject.startsWith('kd:')) return;
+    if (await this.users.findByEmail(e.subject)) await this.send(e.subject, 'locked', { locales: [] });
+  }
+
+  protected async send(email: string, kind: string, context: NoticeContext): Promise<void> {
+    try {
+      await this.notices.send(email, kind, context);
+    } catch (err) {
+      this.logger.warn(`Could not send the ${kind} notice: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }

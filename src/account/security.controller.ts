@@ -118,12 +118,12 @@ export class SecurityController {
   @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required')
   async disable(
     @Body() _body: EmptyBody,
-    @CurrentUser() user: SessionUser,
+    @CurrentSession() session: SessionHandle,
     @AcceptLanguages() locales: string[],
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    await this.security.disable(user.email, locales);
+    await this.security.disable(session, locales);
     reply(req, res, '/account/security');
   }
 
@@ -143,12 +143,12 @@ export class SecurityController {
   @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'no_authenticator')
   async regenerate(
     @Body() _body: EmptyBody,
-    @CurrentUser() user: SessionUser,
+    @CurrentSession() session: SessionHandle,
     @AcceptLanguages() locales: string[],
     @Req() req: Request,
     @Res() res: Response,
   ) {
-    const recoveryCodes = await this.security.regenerate(user.email, locales);
+    const recoveryCodes = await this.security.regenerate(session, locales);
     if (wantsJson(req)) return res.setHeader('Cache-Control', 'no-store').json({ recoveryCodes });
     await this.render(req, res, { recoveryCodes });
   }

@@ -59,3 +59,14 @@ export class OtherBrowserError extends Error {
     super('This link works only in the browser where the code was asked for; type the code there instead');
   }
 }
+
+/**
+ * The owner said "this wasn't me": the password must be reset before the next sign-in (403
+ * `password_reset_required`, with `next: "/password/forgot"`).
+ */
+export class PasswordResetRequiredError extends Error {
+  override name = 'PasswordResetRequiredError';
+  constructor() {
+    super('Reset your password before signing in');
+  }
+}

@@ -49,6 +49,8 @@ export interface SignedInEvent {
   ip?: string;
   /** True for a sign-in from a browser the account did not know (no known or remembered device). */
   newBrowser?: boolean;
+  /** The reader's languages, best first (for a notice mail). */
+  locales?: readonly string[];
 }
 
 /** Payload of {@link AuthEvents.SignedOut}. */

@@ -9,6 +9,7 @@ import { ChallengeService } from './challenge.service.js';
 import { EmailCodeService } from './email-code.service.js';
 import { FactorRegistry } from './factors/index.js';
 import { HomeController } from './home.controller.js';
+import { PasswordHold } from './password-hold.js';
 import { PasswordService } from './password.service.js';
 import { RegisterController } from './register.controller.js';
 import { RegistrationOpenGuard } from './registration-open.guard.js';
@@ -40,6 +41,7 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
     },
     FactorRegistry,
     PasswordService,
+    PasswordHold,
     EmailCodeService,
     SignInFlow,
     SignInService,
@@ -56,6 +58,7 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
     Clock,
     FactorRegistry,
     PasswordService,
+    PasswordHold,
     SignInService,
     SignInFlow,
     ChallengeService,

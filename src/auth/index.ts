@@ -15,6 +15,7 @@ export { RedisUserStore } from './users/redis-user.store.js';
 export { MemoryUserStore } from './users/memory-user.store.js';
 export type { User } from './users/user.types.js';
 export { PasswordService } from './password.service.js';
+export { PasswordHold } from './password-hold.js';
 export { SignInService, type FirstFactorInput } from './sign-in.service.js';
 export { SignInFlow, type CodeSent, type SecondFactorRequired, type Authenticated } from './sign-in-flow.service.js';
 export { ChallengeService, type PendingView, type VerifyInput } from './challenge.service.js';

@@ -168,7 +168,7 @@ export class SignInFlow {
     }
     // "Remember this browser" only means something once a second factor was passed here.
     const remember = options.remember === true && this.factors.get(passed) !== undefined;
-    return this.complete(session, pending.identifier, factors, { remember });
+    return this.complete(session, pending.identifier, factors, { remember, signUp: pending.purpose === 'sign-up' });
   }
 
   /** The session's user for these factors, at the current time. */
@@ -194,20 +194,30 @@ export class SignInFlow {
     session: SessionHandle,
     email: string,
     factors: FactorId[],
-    options: { remember?: boolean; remembered?: boolean } = {},
+    options: { remember?: boolean; remembered?: boolean; signUp?: boolean } = {},
   ): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
     const user = this.userFor(email, factors);
     const client = clientInfo(session.userAgent, session.ip);
     // Without DevicesModule nothing is known about browsers: `newBrowser` is left out.
     const newBrowser = this.devices
-      ? { newBrowser: !(await this.devices.find(session, 'known', email)) && !options.remembered }
+      ? {
+          // A sign-up's first sign-in is expected; a remembered browser is known.
+          newBrowser: !options.signUp && !options.remembered && !(await this.devices.find(session, 'known', email)),
+        }
       : {};
     await session.rotate({ user, client });
     // Every full sign-in makes (or renews) this browser a known device of the account.
     await this.devices?.trust(session, 'known', email, client);
     if (options.remember) await this.devices?.trust(session, 'remembered', email, client);
-    this.emit<SignedInEvent>(AuthEvents.SignedIn, { email, factors, aal: user.aal, ...client, ...newBrowser });
+    this.emit<SignedInEvent>(AuthEvents.SignedIn, {
+      email,
+      factors,
+      aal: user.aal,
+      ...client,
+      ...newBrowser,
+      locales: session.languages,
+    });
     return { status: 'authenticated', next };
   }
 

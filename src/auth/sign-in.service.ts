@@ -4,7 +4,8 @@ import { ValidationFailedError } from '../http/index.js';
 import { ChallengeExpiredError, OtpThrottleService } from '../otp/index.js';
 import { PasswordPolicy } from '../passwords/index.js';
 import type { SessionHandle } from '../session/index.js';
-import { InvalidCredentialsError, SignupClosedError } from './auth.errors.js';
+import { InvalidCredentialsError, PasswordResetRequiredError, SignupClosedError } from './auth.errors.js';
+import { PasswordHold } from './password-hold.js';
 import { AuthEvents, type FactorEvent } from './auth.events.js';
 import { InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
 import type { PendingSignIn } from './auth-session.js';
@@ -34,6 +35,7 @@ export class SignInService {
     protected readonly flow: SignInFlow,
     @Optional() protected readonly events?: EventEmitter2,
     @Optional() protected readonly policy?: PasswordPolicy,
+    @Optional() protected readonly hold?: PasswordHold,
   ) {}
 
   /**
@@ -64,6 +66,8 @@ export class SignInService {
         } satisfies FactorEvent);
         throw new InvalidCredentialsError();
       }
+      // Checked after the password, so it tells nothing to someone who does not know it.
+      if (await this.hold?.isHeld(email)) throw new PasswordResetRequiredError();
       this.events?.emit(AuthEvents.FactorPassed, {
         identifier: email,
         purpose: 'sign-in',

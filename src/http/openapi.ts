@@ -208,6 +208,12 @@ const ERRORS = {
     when: 'the pending step is a second factor that takes no emailed code',
     example: { error: 'nothing_to_resend', message: 'This step does not use an emailed code' },
   },
+  link_expired: {
+    status: 410,
+    schema: ErrorBody,
+    when: 'a "this wasn\'t me" link that was used, expired (7 days) or never issued: the same answer for each',
+    example: { error: 'link_expired', message: 'This link is no longer valid; sign in to review your account' },
+  },
   'not_found:password': {
     status: 404,
     schema: ErrorBody,
@@ -584,6 +590,36 @@ export class PasswordChangedAnswer {
 
   @ApiProperty({ type: 'string', enum: ['/auth'] })
   next: '/auth';
+}
+
+/** `POST /account/not-me`. */
+export class SecuredAnswer {
+  @ApiProperty({ type: 'string', enum: ['secured'] })
+  status: 'secured';
+
+  @ApiProperty({ description: 'In password mode a reset is required first', enum: ['/password/forgot', '/auth'] })
+  next: '/password/forgot' | '/auth';
+}
+
+/** One security event of the account. */
+export class ActivityEntryAnswer {
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  at: string;
+
+  @ApiProperty({ example: 'auth.signed_in' })
+  event: string;
+
+  @ApiProperty({ required: false, example: 'Firefox on Linux' })
+  device?: string;
+
+  @ApiProperty({ required: false, example: '203.0.113.0/24' })
+  ip?: string;
+}
+
+/** `GET /account/activity`. */
+export class ActivityAnswer {
+  @ApiProperty({ type: [ActivityEntryAnswer] })
+  activity: ActivityEntryAnswer[];
 }
 
 /** One session of the account, as `GET /account/sessions` lists it. */

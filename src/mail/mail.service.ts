@@ -55,8 +55,15 @@ export class MailService {
    * Queues a security notice (`views/emails/security-notice.*`): `kind` picks its text from the
    * `mail.notice.<kind>.*` messages (e.g. `totpEnabled`); `count` fills `{count}`.
    */
-  sendNotice(to: string, kind: string, locale?: string, extra: { count?: number } = {}): void {
-    this.send('security-notice', to, { kind, ...extra }, locale);
+  sendNotice(
+    to: string,
+    kind: string,
+    locale?: string,
+    extra: { count?: number; at?: number; device?: string; ip?: string; notMeToken?: string } = {},
+  ): void {
+    const { notMeToken, ...rest } = extra;
+    const notMe = notMeToken ? `${this.options.appUrl}/account/not-me?t=${encodeURIComponent(notMeToken)}` : undefined;
+    this.send('security-notice', to, { kind, ...rest, notMe }, locale);
   }
 
   /** Renders a mail without sending it (previews and tests). */

@@ -6,4 +6,5 @@ export { OtpStore } from './otp-store.js';
 export { RedisOtpStore } from './redis-otp.store.js';
 export { MemoryOtpStore } from './memory-otp.store.js';
 export * from './otp.errors.js';
+export { OtpEvents, type IdentifierLockedEvent } from './otp.events.js';
 export type * from './otp.types.js';

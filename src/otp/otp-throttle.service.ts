@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { IdentifierLockedError, SendRateLimitedError } from './otp.errors.js';
+import { type IdentifierLockedEvent, OtpEvents } from './otp.events.js';
 import type { ResolvedOtpOptions } from './otp.module-definition.js';
 import type { LockScope } from './otp.types.js';
 import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
@@ -14,6 +16,7 @@ export class OtpThrottleService {
   constructor(
     protected readonly store: OtpStore,
     @Inject(RESOLVED_OTP_OPTIONS) protected readonly options: ResolvedOtpOptions,
+    @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
   /** @throws IdentifierLockedError while the identifier is locked. */
@@ -24,7 +27,14 @@ export class OtpThrottleService {
 
   /** Counts a wrong answer that was not a code (e.g. a wrong password). */
   async recordFailure(identifier: string, scope?: LockScope): Promise<void> {
-    await this.store.recordFailure(scope?.subject ?? identifier, scope?.policy ?? this.options.failure, Date.now());
+    const subject = scope?.subject ?? identifier;
+    const lockMs = await this.store.recordFailure(subject, scope?.policy ?? this.options.failure, Date.now());
+    if (lockMs > 0) {
+      this.events?.emit(OtpEvents.Locked, {
+        subject,
+        lockSeconds: Math.ceil(lockMs / 1000),
+      } satisfies IdentifierLockedEvent);
+    }
   }
 
   /** Takes one send from the identifier's budget. @throws SendRateLimitedError when none is left. */

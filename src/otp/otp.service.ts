@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ChallengeExpiredError, IdentifierLockedError, InvalidCodeError } from './otp.errors.js';
+import { type IdentifierLockedEvent, OtpEvents } from './otp.events.js';
 import type { ResolvedOtpOptions } from './otp.module-definition.js';
 import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
 import { OtpStore } from './otp-store.js';
@@ -41,6 +43,7 @@ export class OtpService {
   constructor(
     protected readonly store: OtpStore,
     @Inject(RESOLVED_OTP_OPTIONS) protected readonly options: ResolvedOtpOptions,
+    @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
   /** Starts a challenge and returns its first code. */
@@ -136,6 +139,13 @@ export class OtpService {
       case 'ok':
         return result.challenge;
       case 'invalid':
+        if (result.lockMs > 0) {
+          const subject = scope?.subject ?? identifier;
+          this.events?.emit(OtpEvents.Locked, {
+            subject,
+            lockSeconds: Math.ceil(result.lockMs / 1000),
+          } satisfies IdentifierLockedEvent);
+        }
         throw new InvalidCodeError(result.attemptsRemaining);
       case 'locked':
         throw new IdentifierLockedError(Math.ceil(result.retryAfterMs / 1000));

@@ -1,3 +1,3 @@
 export { PasswordModule } from './password.module.js';
 export { PasswordResetService, type ResetCodeSent } from './password.service.js';
-export { PasswordEvents } from './password.events.js';
+export { PasswordEvents, type PasswordEvent } from './password.events.js';

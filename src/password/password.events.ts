@@ -1,5 +1,15 @@
-/** Events of the password feature (payload `{ email }`; never a password). */
+/** Events of the password feature (payload {@link PasswordEvent}; never a password). */
 export const PasswordEvents = {
   Reset: 'password.reset',
   Changed: 'password.changed',
 } as const;
+
+/** Payload of {@link PasswordEvents}. */
+export interface PasswordEvent {
+  email: string;
+  /** The reader's languages, best first (for the notice mail). */
+  locales: readonly string[];
+  /** The browser that did it (readable) and its network. */
+  device: string;
+  ip: string;
+}

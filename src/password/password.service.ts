@@ -1,14 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { EmailCodeService, InvalidCredentialsError, PasswordService, UserStore } from '../auth/index.js';
+import { EmailCodeService, InvalidCredentialsError, PasswordHold, PasswordService, UserStore } from '../auth/index.js';
 import { DevicesService } from '../devices/index.js';
-import { ValidationFailedError } from '../http/index.js';
-import { MailService } from '../mail/index.js';
+import { clientInfo, ValidationFailedError } from '../http/index.js';
 import { ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
 import { PasswordPolicy } from '../passwords/index.js';
 import { SessionService, type SessionHandle } from '../session/index.js';
-import { ViewRenderer } from '../view/index.js';
-import { PasswordEvents } from './password.events.js';
+import { type PasswordEvent, PasswordEvents } from './password.events.js';
 
 /** `200 {"status":"code_sent","next":"/password/reset",...}`. */
 export interface ResetCodeSent {
@@ -20,8 +18,8 @@ export interface ResetCodeSent {
 
 /**
  * Password reset (forgot, then the mailed code with a new password) and change (signed in). A reset
- * or a change ends the account's sessions (a change keeps the one that made it), and mails a
- * notice. A reset never removes a second factor: the authenticator is still asked for next time.
+ * or a change ends the account's sessions (a change keeps the one that made it) and emits an event
+ * (`AccountModule` mails the owner a notice from it). A reset never removes a second factor: the authenticator is still asked for next time.
  */
 @Injectable()
 export class PasswordResetService {
@@ -33,10 +31,9 @@ export class PasswordResetService {
     protected readonly throttle: OtpThrottleService,
     protected readonly codes: EmailCodeService,
     protected readonly sessions: SessionService,
-    protected readonly mail: MailService,
-    protected readonly views: ViewRenderer,
     @Optional() protected readonly events?: EventEmitter2,
     @Optional() protected readonly devices?: DevicesService,
+    @Optional() protected readonly hold?: PasswordHold,
   ) {}
 
   /**
@@ -95,12 +92,16 @@ export class PasswordResetService {
     const hash = await this.passwords.hash(password);
     if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
     await this.endSessions(p.identifier);
+    await this.hold?.release(p.identifier);
     // Remembered and known browsers alike: a copied cookie is void from now on.
     await this.devices?.forgetAll(p.identifier);
     // This browser starts over, signed out.
     await session.rotate({});
-    this.notify(p.identifier, 'passwordReset', locales);
-    this.events?.emit(PasswordEvents.Reset, { email: p.identifier });
+    this.events?.emit(PasswordEvents.Reset, {
+      email: p.identifier,
+      locales,
+      ...clientInfo(session.userAgent, session.ip),
+    } satisfies PasswordEvent);
     return { status: 'password_changed', next: '/auth' };
   }
 
@@ -122,8 +123,11 @@ export class PasswordResetService {
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     await this.sessions.endOwned(email, others);
     await this.devices?.forgetAll(email, 'remembered');
-    this.notify(email, 'passwordChanged', locales);
-    this.events?.emit(PasswordEvents.Changed, { email });
+    this.events?.emit(PasswordEvents.Changed, {
+      email,
+      locales,
+      ...clientInfo(session.userAgent, session.ip),
+    } satisfies PasswordEvent);
   }
 
   protected assertAcceptable(password: string, email: string, field: string): void {
@@ -134,9 +138,5 @@ export class PasswordResetService {
   protected async endSessions(email: string): Promise<void> {
     const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
     await this.sessions.endOwned(email, all);
-  }
-
-  protected notify(email: string, kind: string, locales: readonly string[]): void {
-    this.mail.sendNotice(email, kind, this.views.i18n.negotiateTags(locales));
   }
 }

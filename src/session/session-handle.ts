@@ -41,6 +41,11 @@ export class SessionHandle {
     return this.req.headers['user-agent'];
   }
 
+  /** The reader's languages, best first (`Accept-Language`), for mails sent on their behalf. */
+  get languages(): string[] {
+    return this.req.acceptsLanguages();
+  }
+
   /** The client's address, from trusted proxies only (`TRUST_PROXY`). */
   get ip(): string | undefined {
     return this.req.ip;

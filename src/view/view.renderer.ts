@@ -112,6 +112,12 @@ export class ViewRenderer {
         (Array.isArray(ids) ? ids : []).map((id) => factorName(locale, id)),
       );
     });
+    // An event's readable name (`event.<name>` in the catalog, else the name itself).
+    this.hbs.registerHelper('eventName', (name: unknown, options: Handlebars.HelperOptions) => {
+      const locale = localeOf(options);
+      const key = `event.${String(name)}`;
+      return i18n().has(locale, key) ? i18n().t(locale, key) : String(name);
+    });
     this.hbs.registerHelper('has', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
     // `(oneOf x "a" "b")`: x is one of the listed values.
     this.hbs.registerHelper('oneOf', (value: unknown, ...rest: unknown[]) => rest.slice(0, -1).includes(value));

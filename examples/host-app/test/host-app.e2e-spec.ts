@@ -347,6 +347,8 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
       aal: 1,
       device: 'Unknown browser',
       ip: '127.0.0.0/24',
+      // The reader's languages, for a notice mail (supertest sends none: any).
+      locales: ['*'],
     });
     expect(mine[4].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
     expect(mine[7].payload).toEqual({ email });

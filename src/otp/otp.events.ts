@@ -1,0 +1,12 @@
+/** Events of the OTP feature (through `@nestjs/event-emitter`, when the app has it). */
+export const OtpEvents = {
+  /** A wrong answer started (or lengthened) a lock: {@link IdentifierLockedEvent}. */
+  Locked: 'otp.identifier_locked',
+} as const;
+
+/** Payload of {@link OtpEvents.Locked}: whose lock (an identifier, or `kd:<hash>` for a known device). */
+export interface IdentifierLockedEvent {
+  subject: string;
+  /** Seconds the lock lasts. */
+  lockSeconds: number;
+}
