@@ -9,6 +9,8 @@ import type { FactorId } from './auth-session.js';
 export const AuthEvents = {
   /** A step started: {@link ChallengeStartedEvent}. */
   ChallengeStarted: 'auth.challenge_started',
+  /** A code was mailed (a first one or a resend; never for a decoy): {@link CodeSentEvent}. */
+  CodeSent: 'auth.code_sent',
   /** A factor was passed: {@link FactorEvent}. */
   FactorPassed: 'auth.factor_passed',
   /** A wrong answer to a factor: {@link FactorEvent}. */
@@ -29,6 +31,14 @@ export interface ChallengeStartedEvent {
   step: 'email_otp' | 'second_factor';
   /** The factors accepted at a `second_factor` step. */
   factors?: FactorId[];
+}
+
+/** Payload of {@link AuthEvents.CodeSent}: to whom and why, never the code. */
+export interface CodeSentEvent {
+  identifier: string;
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
+  /** Which send of its challenge (1 for the first). */
+  send: number;
 }
 
 /** Payload of {@link AuthEvents.FactorPassed} and {@link AuthEvents.FactorFailed}. */

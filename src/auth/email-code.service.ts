@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { MailService } from '../mail/index.js';
 import { type Challenge, OtpService, type StartChallenge } from '../otp/index.js';
 import { ViewRenderer } from '../view/index.js';
+import { AuthEvents, type CodeSentEvent } from './auth.events.js';
 
 /**
  * An enumeration decoy: a challenge that behaves like a real one at `/verify` but that no code can
@@ -35,6 +37,7 @@ export class EmailCodeService {
     protected readonly otp: OtpService,
     protected readonly mail: MailService,
     protected readonly views: ViewRenderer,
+    @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
   /**
@@ -79,6 +82,11 @@ export class EmailCodeService {
     const tag = challengeTag(challenge.id);
     if (decoy === 'closed') return;
     if (decoy === 'exists') return this.mail.sendAccountExists(challenge.identifier, locale, tag);
+    this.events?.emit(AuthEvents.CodeSent, {
+      identifier: challenge.identifier,
+      purpose: challenge.purpose,
+      send: answers.send,
+    } satisfies CodeSentEvent);
     this.mail.sendCode({
       to: challenge.identifier,
       code: answers.code,

@@ -328,10 +328,12 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
       return p.email === email || p.identifier === email;
     });
     expect(mine.map((e) => e.name)).toEqual([
+      'auth.code_sent',
       'auth.challenge_started',
       'auth.factor_failed',
       'auth.factor_passed',
       'auth.signed_in',
+      'auth.code_sent',
       'auth.challenge_started',
       'auth.factor_passed',
       'auth.stepped_up',
@@ -339,9 +341,10 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     ]);
     // The wildcard handler, `@OnEvent('auth.*')`, heard every one of them.
     expect(host.app.get(AuthActivityListener).eventsOf(email)).toBe(mine.length);
-    expect(mine[0].payload).toMatchObject({ identifier: email, step: 'email_otp' });
+    expect(mine[0].payload).toEqual({ identifier: email, purpose: 'sign-up', send: 1 });
+    expect(mine[1].payload).toMatchObject({ identifier: email, step: 'email_otp' });
     // The browser's readable name and network come with a sign-in, never a code or a session id.
-    expect(mine[3].payload).toEqual({
+    expect(mine[4].payload).toEqual({
       email,
       factors: ['email_otp'],
       aal: 1,
@@ -350,8 +353,8 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
       // The reader's languages, for a notice mail (supertest sends none: any).
       locales: ['*'],
     });
-    expect(mine[4].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
-    expect(mine[7].payload).toEqual({ email });
+    expect(mine[6].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
+    expect(mine[9].payload).toEqual({ email });
 
     const payloads = JSON.stringify(mine.map((e) => e.payload));
     for (const c of codes) expect(payloads).not.toContain(c);

@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import {
   AuthEvents,
   type ChallengeStartedEvent,
+  type CodeSentEvent,
   type FactorEvent,
   type SignedInEvent,
   type SignedOutEvent,
@@ -31,6 +32,11 @@ export class AuthAuditListener {
   @OnEvent(AuthEvents.ChallengeStarted)
   challengeStarted(event: ChallengeStartedEvent) {
     this.record(AuthEvents.ChallengeStarted, event);
+  }
+
+  @OnEvent(AuthEvents.CodeSent)
+  codeSent(event: CodeSentEvent) {
+    this.record(AuthEvents.CodeSent, event);
   }
 
   @OnEvent(AuthEvents.FactorPassed)
