@@ -10,7 +10,7 @@ import {
 } from 'nest-mfa-signin';
 
 /** The payload of any of the `AuthEvents`. */
-export type AuthEventPayload = ChallengeStartedEvent | FactorEvent | SignedInEvent | SignedOutEvent;
+export type AuthEventPayload = ChallengeStartedEvent | CodeSentEvent | FactorEvent | SignedInEvent | SignedOutEvent;
 
 /** One auth event as the listener saw it. */
 export interface SeenAuthEvent {
