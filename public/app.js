@@ -191,6 +191,148 @@
   var notice = document.getElementById('delivery-failed');
   if (notice && notice.hidden) watchDelivery();
 
+  // Passkeys (WebAuthn). The browser side is @simplewebauthn/browser, served from /assets/webauthn/
+  // and loaded only on pages that offer a passkey; every page works without it.
+  function postJson(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body || {}),
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var parsed = {};
+        try {
+          parsed = text ? JSON.parse(text) : {};
+        } catch (e) {
+          parsed = { error: 'generic' };
+        }
+        return { ok: res.ok, status: res.status, body: parsed };
+      });
+    });
+  }
+
+  function withWebAuthn(callback) {
+    if (window.SimpleWebAuthnBrowser) return callback(window.SimpleWebAuthnBrowser);
+    var script = document.createElement('script');
+    script.src = '/assets/webauthn/index.umd.min.js';
+    script.onload = function () {
+      if (window.SimpleWebAuthnBrowser) callback(window.SimpleWebAuthnBrowser);
+    };
+    document.head.appendChild(script);
+  }
+
+  function passkeyProblem(err) {
+    // The person closed the dialog, or another request replaced this one: say so, unless it was ours.
+    if (err && err.name === 'AbortError') return;
+    showError(document, { message: t('passkey.cancelled') });
+  }
+
+  function afterPasskey(r, retry) {
+    if (r.ok) {
+      window.location.assign(r.body.status === 'authenticated' ? r.body.next || '/home' : '/verify');
+      return;
+    }
+    if (r.body.error === 'challenge_expired') {
+      window.location.assign('/verify');
+      return;
+    }
+    showError(document, r.body);
+    if (retry) retry();
+  }
+
+  // Sign-in page: the button, and the browser's own offer in the email field (conditional mediation).
+  function passkeySignIn(lib, autofill) {
+    return postJson('/passkey/options').then(function (r) {
+      if (!r.ok) {
+        if (!autofill) showError(document, r.body);
+        return;
+      }
+      return lib.startAuthentication({ optionsJSON: r.body, useBrowserAutofill: autofill }).then(
+        function (response) {
+          return postJson('/passkey/verify', { response: response }).then(function (v) {
+            afterPasskey(
+              v,
+              autofill
+                ? function () {
+                    passkeySignIn(lib, true);
+                  }
+                : null,
+            );
+          });
+        },
+        autofill ? function () {} : passkeyProblem,
+      );
+    });
+  }
+
+  var signInBox = document.getElementById('passkey-sign-in');
+  if (signInBox && window.fetch && window.PublicKeyCredential) {
+    withWebAuthn(function (lib) {
+      if (!lib.browserSupportsWebAuthn()) return;
+      signInBox.hidden = false;
+      document.getElementById('passkey-button').addEventListener('click', function () {
+        passkeySignIn(lib, false);
+      });
+      lib.browserSupportsWebAuthnAutofill().then(function (yes) {
+        if (yes) passkeySignIn(lib, true);
+      });
+    });
+  }
+
+  // A pending second-factor step (or step-up) that offers a passkey.
+  var stepBox = document.getElementById('passkey-step');
+  if (stepBox && window.fetch && window.PublicKeyCredential) {
+    withWebAuthn(function (lib) {
+      if (!lib.browserSupportsWebAuthn()) return;
+      stepBox.hidden = false;
+      document.getElementById('passkey-step-button').addEventListener('click', function () {
+        postJson('/passkey/options').then(function (r) {
+          if (!r.ok) return afterPasskey(r);
+          return lib.startAuthentication({ optionsJSON: r.body }).then(function (response) {
+            return postJson('/passkey/verify', { response: response }).then(function (v) {
+              afterPasskey(v);
+            });
+          }, passkeyProblem);
+        });
+      });
+    });
+  }
+
+  // The security page: add a passkey (a sign-in of the last 5 minutes is needed: else step up first).
+  var addBox = document.getElementById('passkey-add');
+  if (addBox && window.fetch && window.PublicKeyCredential) {
+    withWebAuthn(function (lib) {
+      if (!lib.browserSupportsWebAuthn()) return;
+      addBox.hidden = false;
+      var button = document.getElementById('passkey-add-button');
+      button.addEventListener('click', function () {
+        button.disabled = true;
+        var nameField = document.getElementById('passkey-new-name');
+        var name = nameField && nameField.value.trim();
+        postJson('/account/passkeys/options')
+          .then(function (r) {
+            if (r.body.error === 'step_up_required') {
+              window.location.assign('/step-up?next=' + encodeURIComponent('/account/security#passkeys'));
+              return;
+            }
+            if (!r.ok) return showError(document, r.body);
+            return lib.startRegistration({ optionsJSON: r.body }).then(function (response) {
+              var body = { response: response };
+              if (name) body.name = name;
+              return postJson('/account/passkeys', body).then(function (added) {
+                if (added.ok) window.location.assign('/account/security?passkey=added#passkeys');
+                else showError(document, added.body);
+              });
+            }, passkeyProblem);
+          })
+          .then(function () {
+            button.disabled = false;
+          });
+      });
+    });
+  }
+
   var firstError = document.querySelector('#form-error:not([hidden])');
   if (firstError) firstError.focus();
 })();

@@ -16,6 +16,12 @@ import {
   SessionNotFoundError,
   TotpAlreadyEnabledError,
 } from './account/index.js';
+import {
+  InvalidPasskeyError,
+  PasskeyLimitError,
+  PasskeyNotFoundError,
+  PasskeyRegistrationError,
+} from './passkeys/index.js';
 import { TotpConfirmationError } from './totp/index.js';
 import { IdentifierLockedError, InvalidCodeError, ChallengeExpiredError, SendRateLimitedError } from './otp/index.js';
 import { StoreUnavailableError } from './redis/index.js';
@@ -118,6 +124,15 @@ export class AppExceptionFilter implements ExceptionFilter {
         retryAfter: err.retryAfterSeconds,
       };
     }
+    if (err instanceof InvalidPasskeyError) {
+      const attempts = err.attemptsRemaining === undefined ? {} : { attemptsRemaining: err.attemptsRemaining };
+      return { status: 401, body: { error: 'invalid_passkey', message: err.message, ...attempts } };
+    }
+    if (err instanceof PasskeyRegistrationError)
+      return { status: 400, body: { error: 'invalid_passkey', message: err.message } };
+    if (err instanceof PasskeyLimitError)
+      return { status: 409, body: { error: 'passkey_limit', message: err.message } };
+    if (err instanceof PasskeyNotFoundError) return { status: 404, body: { error: 'not_found', message: err.message } };
     if (err instanceof InvalidCredentialsError) {
       return { status: 401, body: { error: 'invalid_credentials', message: err.message } };
     }

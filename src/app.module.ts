@@ -8,6 +8,7 @@ import { AccountModule } from './account/index.js';
 import type { Clock } from './clock/index.js';
 import { AuthModule } from './auth/index.js';
 import { DevicesModule } from './devices/index.js';
+import { PasskeysModule } from './passkeys/index.js';
 import { PasswordModule } from './password/index.js';
 import { PasswordsModule } from './passwords/index.js';
 import { DatabaseModule } from './database/index.js';
@@ -77,6 +78,7 @@ export class AppModule implements NestModule {
         ),
         TotpModule.forRootAsync(fromConfig(appOptions.totp)),
         RecoveryCodesModule.forRootAsync(fromConfig(appOptions.recoveryCodes)),
+        PasskeysModule.forRootAsync(fromConfig(appOptions.passkeys)),
         AccountModule,
         PasswordsModule.forRoot({}),
         PasswordModule,

@@ -4,8 +4,14 @@ import type { AuthModuleOptions } from './auth/index.js';
 import type { AppConfig } from './config/app.config.js';
 import { type MailModuleOptions, smtpTransport } from './mail/index.js';
 import type { DevicesModuleOptions } from './devices/index.js';
-import { PostgresRecoveryCodeStore, PostgresTotpStore, PostgresUserStore } from './database/index.js';
+import {
+  PostgresPasskeyStore,
+  PostgresRecoveryCodeStore,
+  PostgresTotpStore,
+  PostgresUserStore,
+} from './database/index.js';
 import type { OtpModuleOptions } from './otp/index.js';
+import type { PasskeysModuleOptions } from './passkeys/index.js';
 import type { RecoveryCodesModuleOptions } from './recovery-codes/index.js';
 import type { SecurityModuleOptions } from './security/index.js';
 import type { SessionModuleOptions } from './session/index.js';
@@ -73,6 +79,18 @@ export const appOptions = {
   recoveryCodes: (c: AppConfig): RecoveryCodesModuleOptions => ({
     secret: createHmac('sha256', c.otpSecret).update('recovery-codes').digest(),
     ...(c.databaseUrl ? { store: PostgresRecoveryCodeStore } : {}),
+  }),
+  /**
+   * The relying party is APP_URL's host and its origin the only one allowed; the WebAuthn user handle
+   * key is derived from OTP_SECRET (a user handle is an opaque id, not a secret: changing it only
+   * makes authenticators store a new passkey beside the old one).
+   */
+  passkeys: (c: AppConfig): PasskeysModuleOptions => ({
+    rpId: new URL(c.appUrl).hostname,
+    rpName: 'Sign-in',
+    origins: [c.appOrigin],
+    userHandleKey: createHmac('sha256', c.otpSecret).update('webauthn-user-handle').digest(),
+    ...(c.databaseUrl ? { store: PostgresPasskeyStore } : {}),
   }),
 };
 

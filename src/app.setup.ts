@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -55,10 +57,18 @@ function cspOf(secure: boolean): Record<string, string[]> {
   };
 }
 
+/** `@simplewebauthn/browser`'s UMD bundle folder (`index.umd.min.js` defines `SimpleWebAuthnBrowser`). */
+const WEBAUTHN_BROWSER_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '..',
+  'dist',
+  'bundle',
+);
+
 /**
  * The HTTP layer the modules expect, for `main.ts` and for a host app's own bootstrap (create the
  * app with `{ bodyParser: false }`): `trust proxy`, helmet with a strict CSP, the package's assets at
- * `/assets/`, then the body readers (UTF-8 only, 8 KiB, every field name kept as sent, repeated
+ * `/assets/` (the WebAuthn browser library at `/assets/webauthn/`), then the body readers (UTF-8 only, 8 KiB, every field name kept as sent, repeated
  * fields noted for validation). `beforeBodies` registers what must come between (e.g. `/docs`).
  */
 export function applyHttpSetup(
@@ -80,6 +90,8 @@ export function applyHttpSetup(
   );
   // Static files come before the session middleware: they never touch Redis.
   app.useStaticAssets(PUBLIC_ASSETS_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
+  // The WebAuthn browser library, from its package (never a CDN): the pages load it for passkeys.
+  app.useStaticAssets(WEBAUTHN_BROWSER_DIR, { prefix: '/assets/webauthn/', maxAge: '1h', index: false });
   beforeBodies?.();
   // Our own readers: UTF-8 only, every name kept as sent (no prototype tricks), repeated names noted,
   // so that validation sees exactly what the client sent.

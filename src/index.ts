@@ -12,6 +12,7 @@ export * from './devices/index.js';
 export * from './http/index.js';
 export * from './mail/index.js';
 export * from './otp/index.js';
+export * from './passkeys/index.js';
 export * from './password/index.js';
 export * from './passwords/index.js';
 export * from './recovery-codes/index.js';

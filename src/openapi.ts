@@ -5,11 +5,13 @@ import type { Authenticated, CodeSent, SecondFactorRequired } from './auth/index
 import {
   AuthenticatedAnswer,
   CodeSentAnswer,
+  PasskeyViewAnswer,
   ResetCodeSentAnswer,
   SecondFactorRequiredAnswer,
   SessionViewAnswer,
   TotpSetupAnswer,
 } from './http/openapi.js';
+import type { PasskeyView } from './passkeys/index.js';
 import type { ResetCodeSent } from './password/index.js';
 import type { TotpSetup } from './totp/index.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -108,6 +110,7 @@ export function answerSchemasMatch(schemas: {
   totpSetup: TotpSetupAnswer;
   session: SessionViewAnswer;
   resetCodeSent: ResetCodeSentAnswer;
+  passkey: PasskeyViewAnswer;
 }): {
   codeSent: CodeSent;
   secondFactor: SecondFactorRequired;
@@ -115,6 +118,7 @@ export function answerSchemasMatch(schemas: {
   totpSetup: TotpSetup;
   session: SessionView;
   resetCodeSent: ResetCodeSent;
+  passkey: PasskeyView;
 } {
   return schemas;
 }

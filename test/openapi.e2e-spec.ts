@@ -40,7 +40,11 @@ const PAGES = [
 ];
 
 /** Form-only twins of documented JSON routes (HTML forms cannot send DELETE): left out like pages. */
-const FORM_ONLY = ['POST /account/sessions/{id}/end'];
+const FORM_ONLY = [
+  'POST /account/sessions/{id}/end',
+  'POST /account/passkeys/{id}/rename',
+  'POST /account/passkeys/{id}/remove',
+];
 
 interface RouterLayer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -1,8 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { SignInFlow } from '../auth/index.js';
+import { FactorRegistry, SignInFlow } from '../auth/index.js';
 import { DevicesService } from '../devices/index.js';
 import { clientInfo } from '../http/index.js';
+import { PasskeyRegistration, type PasskeyView } from '../passkeys/index.js';
 import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { TotpEnrolment, type TotpSetup } from '../totp/index.js';
@@ -14,11 +15,16 @@ import { SecurityNotices } from './security-notices.service.js';
 export interface SecurityState {
   totp: boolean;
   recoveryCodesLeft: number;
+  /** The account's passkeys, oldest first. */
+  passkeys: PasskeyView[];
+  /** True when the account has a primary second factor (an authenticator app or a passkey). */
+  secondFactor: boolean;
 }
 
 /**
  * The account's second factors, managed by its owner: add, confirm and remove the authenticator
- * app, make new recovery codes. Each change mails the owner a notice.
+ * app, make new recovery codes (passkeys: {@link AccountPasskeysService}). Each change mails the
+ * owner a notice.
  */
 @Injectable()
 export class AccountSecurityService {
@@ -28,13 +34,27 @@ export class AccountSecurityService {
     protected readonly recoveryStore: RecoveryCodeStore,
     protected readonly flow: SignInFlow,
     protected readonly notices: SecurityNotices,
+    protected readonly factors: FactorRegistry,
+    protected readonly passkeys: PasskeyRegistration,
     @Optional() protected readonly events?: EventEmitter2,
     @Optional() protected readonly devices?: DevicesService,
   ) {}
 
   async state(email: string): Promise<SecurityState> {
-    const [totp, recoveryCodesLeft] = await Promise.all([this.totp.isEnabled(email), this.recoveryStore.count(email)]);
-    return { totp, recoveryCodesLeft };
+    const [totp, recoveryCodesLeft, passkeys] = await Promise.all([
+      this.totp.isEnabled(email),
+      this.recoveryStore.count(email),
+      this.passkeys.list(email),
+    ]);
+    return { totp, recoveryCodesLeft, passkeys, secondFactor: totp || passkeys.length > 0 };
+  }
+
+  /**
+   * After a primary second factor was removed: with none left, the recovery codes that stood in for
+   * it go too (kept, they would come back to life with the next factor added).
+   */
+  async dropOrphanCodes(email: string): Promise<void> {
+    if (!(await this.factors.enrolled(email)).length) await this.recoveryStore.remove(email);
   }
 
   /**
@@ -65,12 +85,12 @@ export class AccountSecurityService {
     return codes;
   }
 
-  /** Removes the authenticator and the recovery codes that stand in for it. */
+  /** Removes the authenticator, and the recovery codes when no passkey stands beside it. */
   async disable(session: SessionHandle, locales: readonly string[]): Promise<void> {
     const email = session.data.user!.email;
     const client = clientInfo(session.userAgent, session.ip);
     const removed = await this.totp.remove(email);
-    await this.recoveryStore.remove(email);
+    await this.dropOrphanCodes(email);
     if (!removed) return;
     await this.devices?.forgetAll(email, 'remembered');
     await this.notices.send(email, 'totpDisabled', { locales, ...client });
@@ -79,12 +99,12 @@ export class AccountSecurityService {
 
   /**
    * A new set of recovery codes; the previous set stops working.
-   * @throws NoAuthenticatorError when the account has no authenticator.
+   * @throws NoAuthenticatorError when the account has neither an authenticator app nor a passkey.
    */
   async regenerate(session: SessionHandle, locales: readonly string[]): Promise<string[]> {
     const email = session.data.user!.email;
     const client = clientInfo(session.userAgent, session.ip);
-    if (!(await this.totp.isEnabled(email))) throw new NoAuthenticatorError();
+    if (!(await this.factors.enrolled(email)).length) throw new NoAuthenticatorError();
     const codes = await this.replaceCodes(email);
     await this.devices?.forgetAll(email, 'remembered');
     await this.notices.send(email, 'recoveryCodesCreated', { locales, ...client });

@@ -5,6 +5,8 @@ export interface NotMeGrant {
   event: string;
   /** Epoch ms. */
   createdAt: number;
+  /** What the notice is about, undone by the link (a new passkey's credential id). */
+  ref?: string;
 }
 
 /** One line of an account's security activity: never a code, a password, a token or a session id. */

@@ -14,11 +14,11 @@ export class SessionNotFoundError extends Error {
   }
 }
 
-/** New recovery codes were asked for by an account without an authenticator app (409). */
+/** New recovery codes were asked for by an account without an authenticator app or a passkey (409). */
 export class NoAuthenticatorError extends Error {
   override name = 'NoAuthenticatorError';
   constructor() {
-    super('Add an authenticator app first: recovery codes stand in for it');
+    super('Add an authenticator app or a passkey first: recovery codes stand in for them');
   }
 }
 

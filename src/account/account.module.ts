@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AccountPasskeysService } from './account-passkeys.service.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { AccountStore } from './account-store.js';
 import { accountStoreProvider } from './account.providers.js';
 import { ActivityController } from './activity.controller.js';
 import { ActivityListener } from './activity.listener.js';
 import { NotMeController } from './not-me.controller.js';
+import { PasskeysController } from './passkeys.controller.js';
 import { NotMeService } from './not-me.service.js';
 import { SecurityNotices } from './security-notices.service.js';
 import { AccountSessionsService } from './account-sessions.service.js';
@@ -15,14 +17,15 @@ import { SecurityController } from './security.controller.js';
 
 /**
  * The signed-in person's own account pages: `GET /account/security` and its routes (authenticator
- * app, recovery codes), and the security notice mails. Needs AuthModule, TotpModule,
- * RecoveryCodesModule, MailModule and ViewModule.
+ * app, recovery codes, passkeys), and the security notice mails. Needs AuthModule, TotpModule,
+ * RecoveryCodesModule, PasskeysModule, MailModule and ViewModule.
  */
 @Module({
-  controllers: [SecurityController, SessionsController, NotMeController, ActivityController],
+  controllers: [SecurityController, PasskeysController, SessionsController, NotMeController, ActivityController],
   providers: [
     accountStoreProvider,
     AccountSecurityService,
+    AccountPasskeysService,
     AccountSessionsService,
     SecurityNotices,
     NotMeService,
@@ -30,6 +33,13 @@ import { SecurityController } from './security.controller.js';
     ActivityListener,
     SecurityPageInterceptor,
   ],
-  exports: [AccountSecurityService, AccountSessionsService, SecurityNotices, NotMeService, AccountStore],
+  exports: [
+    AccountSecurityService,
+    AccountPasskeysService,
+    AccountSessionsService,
+    SecurityNotices,
+    NotMeService,
+    AccountStore,
+  ],
 })
 export class AccountModule {}

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common'
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthEvents, UserStore } from '../auth/index.js';
 import { OtpEvents } from '../otp/index.js';
+import { PasskeyEvents } from '../passkeys/index.js';
 import { PasswordEvents } from '../password/index.js';
 import { RecoveryCodeEvents } from '../recovery-codes/index.js';
 import { AccountStore, type ActivityEntry } from './account-store.js';
@@ -15,6 +16,7 @@ const EVENTS = [
   ...Object.values(AuthEvents),
   ...Object.values(AccountEvents),
   ...Object.values(PasswordEvents),
+  ...Object.values(PasskeyEvents),
   RecoveryCodeEvents.Used,
   OtpEvents.Locked,
 ];

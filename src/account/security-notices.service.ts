@@ -17,6 +17,8 @@ export interface NoticeContext {
   ip?: string;
   /** Fills `{count}` (recovery codes left). */
   count?: number;
+  /** What the notice is about, undone by its "this wasn't me" link (a new passkey's credential id). */
+  ref?: string;
 }
 
 /**
@@ -35,7 +37,8 @@ export class SecurityNotices {
   /** Mails the notice `kind` (`mail.notice.<kind>.*` messages) to the account's owner. */
   async send(email: string, kind: string, context: NoticeContext): Promise<void> {
     const token = randomBytes(32).toString('base64url');
-    await this.store.saveGrant(hashOf(token), { email, event: kind, createdAt: Date.now() }, NOT_ME_TTL_MS);
+    const grant = { email, event: kind, createdAt: Date.now(), ...(context.ref ? { ref: context.ref } : {}) };
+    await this.store.saveGrant(hashOf(token), grant, NOT_ME_TTL_MS);
     this.mail.sendNotice(email, kind, this.views.i18n.negotiateTags(context.locales), {
       count: context.count,
       at: context.at ?? Date.now(),

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBody,
   ApiCookieAuth,
@@ -41,8 +41,19 @@ export class SecurityController {
   // A page (HTML for browsers), not part of the JSON API the OpenAPI document describes: its forms
   // post to the JSON routes documented beside it.
   @ApiExcludeEndpoint()
-  async page(@CurrentUser() user: SessionUser, @Req() req: Request, @Res() res: Response) {
-    this.pages.send(req, res, PAGE, { title: 'Security', user, state: await this.security.state(user.email) });
+  async page(
+    @Query('passkey') passkey: unknown,
+    @CurrentUser() user: SessionUser,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    this.pages.send(req, res, PAGE, {
+      title: 'Security',
+      user,
+      state: await this.security.state(user.email),
+      // The page script comes back here after adding a passkey.
+      passkeyAdded: passkey === 'added',
+    });
   }
 
   /**
@@ -136,7 +147,7 @@ export class SecurityController {
     operationId: 'recoveryCodes',
     summary: 'Make new recovery codes',
     description:
-      'A new set of 10 recovery codes, shown once; the previous set stops working, and the owner is mailed a notice. Needs an authenticator app, and a sign-in (or step-up) of the last 5 minutes. A form post gets the security page with the codes instead.',
+      'A new set of 10 recovery codes, shown once; the previous set stops working, and the owner is mailed a notice. Needs an authenticator app or a passkey, and a sign-in (or step-up) of the last 5 minutes. A form post gets the security page with the codes instead.',
   })
   @ApiBody({ type: EmptyBody, required: false })
   @ApiOkResponse({ description: 'The new codes', type: RecoveryCodesAnswer })

@@ -37,7 +37,7 @@ export interface AuthModuleOptions {
 }
 
 /** The default of {@link AuthModuleOptions.aal2Factors}. */
-export const DEFAULT_AAL2_FACTORS: FactorId[] = ['email_otp', 'totp', 'recovery_code'];
+export const DEFAULT_AAL2_FACTORS: FactorId[] = ['email_otp', 'totp', 'recovery_code', 'passkey'];
 
 /**
  * `AuthModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra

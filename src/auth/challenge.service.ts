@@ -245,7 +245,9 @@ export class ChallengeService {
     const scope = await this.flow.lockScope(session, p.identifier);
     await this.throttle.assertNotLocked(p.identifier, scope);
     if (!(await this.otp.find(p.id))) throw new ChallengeExpiredError(this.endedWhy(p));
-    const right = await factor.verify({ identifier: p.identifier, purpose: p.purpose, locales }, answer);
+    const { device, ip } = scope.client ?? {};
+    const check = { identifier: p.identifier, purpose: p.purpose, locales, device, ip };
+    const right = await factor.verify(check, answer);
     await this.settle(p, factor.id, () => this.otp.settleStep(p.id, p.identifier, p.purpose, right, scope));
     return this.flow.advance(session, p, factor.id, { remember });
   }

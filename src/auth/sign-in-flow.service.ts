@@ -68,11 +68,13 @@ export class SignInFlow {
    * Whose lock a check of `identifier` in this browser counts toward: a browser that fully signed in
    * to the account before (a known device) has a budget of its own (5 wrong answers in 15 minutes),
    * so a stranger who locks the identifier does not lock its owner out. Unknown addresses never
-   * have a known device, so nothing here answers differently for them.
+   * have a known device, so nothing here answers differently for them. The scope also names the
+   * browser and network, for the lock's notice mail.
    */
-  async lockScope(session: SessionHandle, identifier: string): Promise<LockScope | undefined> {
+  async lockScope(session: SessionHandle, identifier: string): Promise<LockScope> {
     const known = await this.devices?.find(session, 'known', identifier);
-    return known ? { subject: `kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY } : undefined;
+    const client = { ...clientInfo(session.userAgent, session.ip), locales: session.languages };
+    return known ? { subject: `kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY, client } : { client };
   }
 
   /**
@@ -157,25 +159,56 @@ export class SignInFlow {
     session: SessionHandle,
     pending: PendingSignIn,
     passed: FactorId,
-    options: { remember?: boolean } = {},
+    options: { remember?: boolean; amr?: string[] } = {},
   ): Promise<SecondFactorRequired | Authenticated> {
     this.emit(AuthEvents.FactorPassed, { ...this.who(pending), factor: passed });
     const factors = [...new Set([...pending.factors, passed])];
-    if (pending.purpose === 'step-up') return this.completeStepUp(session, factors);
-    if (factors.length < 2) {
+    if (pending.purpose === 'step-up') return this.completeStepUp(session, factors, options.amr);
+    if (!this.provesTwo(factors)) {
       const enrolled = await this.factors.enrolled(pending.identifier);
       if (enrolled.length) return this.secondFactorOrRemembered(session, { ...this.who(pending), factors }, enrolled);
     }
     // "Remember this browser" only means something once a second factor was passed here.
     const remember = options.remember === true && this.factors.get(passed) !== undefined;
-    return this.complete(session, pending.identifier, factors, { remember, signUp: pending.purpose === 'sign-up' });
+    return this.complete(session, pending.identifier, factors, {
+      remember,
+      signUp: pending.purpose === 'sign-up',
+      amr: options.amr,
+    });
   }
 
-  /** The session's user for these factors, at the current time. */
-  userFor(email: string, factors: FactorId[]): SessionUser {
-    const extraAmr = Object.fromEntries(this.factors.all().map((f) => [f.id, f.amr]));
-    const { aal, amr } = assurance(factors, this.options.aal2Factors ?? DEFAULT_AAL2_FACTORS, extraAmr);
-    return { email, factors, aal, amr, authTime: this.clock.now() };
+  /**
+   * A sign-in proved at once by a factor that counts as two (a passkey with user verification): no
+   * pending step, no other factor asked for. Emits `auth.factor_passed` and `auth.signed_in`.
+   * @param amr RFC 8176 values of this very proof (e.g. `["swk","user"]`), beside the factor's own.
+   */
+  async signInWith(
+    session: SessionHandle,
+    email: string,
+    factor: FactorId,
+    amr: string[] = [],
+  ): Promise<Authenticated> {
+    this.emit(AuthEvents.FactorPassed, { identifier: email, purpose: 'sign-in', factor });
+    return this.complete(session, email, [factor], { amr });
+  }
+
+  /** True when these factors are two distinct ones, or one that counts as two. */
+  protected provesTwo(factors: FactorId[]): boolean {
+    return factors.length >= 2 || factors.some((f) => this.factors.get(f)?.multiFactor === true);
+  }
+
+  /**
+   * The session's user for these factors, at the current time.
+   * @param moreAmr RFC 8176 values known beyond the factors' own (those of a passkey's very proof,
+   * or those the session had before a step-up).
+   */
+  userFor(email: string, factors: FactorId[], moreAmr: readonly string[] = []): SessionUser {
+    const all = this.factors.all();
+    const extraAmr = Object.fromEntries(all.map((f) => [f.id, f.amr]));
+    const self = all.filter((f) => f.multiFactor).map((f) => f.id);
+    const { aal, amr } = assurance(factors, this.options.aal2Factors ?? DEFAULT_AAL2_FACTORS, extraAmr, self);
+    const merged = [...new Set([...amr.filter((a) => a !== 'mfa'), ...moreAmr.filter((a) => a !== 'mfa')])];
+    return { email, factors, aal, amr: amr.includes('mfa') ? [...merged, 'mfa'] : merged, authTime: this.clock.now() };
   }
 
   /**
@@ -185,7 +218,7 @@ export class SignInFlow {
   async recordFactor(session: SessionHandle, factor: FactorId): Promise<SessionUser | undefined> {
     const current = session.data.user;
     if (!current) return undefined;
-    const user = this.userFor(current.email, [...new Set([...current.factors, factor])]);
+    const user = this.userFor(current.email, [...new Set([...current.factors, factor])], current.amr);
     await session.rotate({ user, client: session.data.client ?? clientInfo(session.userAgent, session.ip) });
     return user;
   }
@@ -194,10 +227,10 @@ export class SignInFlow {
     session: SessionHandle,
     email: string,
     factors: FactorId[],
-    options: { remember?: boolean; remembered?: boolean; signUp?: boolean } = {},
+    options: { remember?: boolean; remembered?: boolean; signUp?: boolean; amr?: string[] } = {},
   ): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
-    const user = this.userFor(email, factors);
+    const user = this.userFor(email, factors, options.amr);
     const client = clientInfo(session.userAgent, session.ip);
     // Without DevicesModule nothing is known about browsers: `newBrowser` is left out.
     const newBrowser = this.devices
@@ -222,11 +255,15 @@ export class SignInFlow {
   }
 
   /** A step-up adds what it passed to the session's factors and renews `authTime`. */
-  protected async completeStepUp(session: SessionHandle, passed: FactorId[]): Promise<Authenticated> {
+  protected async completeStepUp(
+    session: SessionHandle,
+    passed: FactorId[],
+    amr: string[] = [],
+  ): Promise<Authenticated> {
     const current = session.data.user;
     const next = session.data.returnTo ?? '/home';
-    if (!current) return this.complete(session, session.data.pending!.identifier, passed);
-    const user = this.userFor(current.email, [...new Set([...current.factors, ...passed])]);
+    if (!current) return this.complete(session, session.data.pending!.identifier, passed, { amr });
+    const user = this.userFor(current.email, [...new Set([...current.factors, ...passed])], [...current.amr, ...amr]);
     await session.rotate({ user, client: session.data.client ?? clientInfo(session.userAgent, session.ip) });
     this.emit<SignedInEvent>(AuthEvents.SteppedUp, { email: user.email, factors: user.factors, aal: user.aal });
     return { status: 'authenticated', next };

@@ -1,15 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCookieAuth, ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AcceptLanguages, EmptyBody, FormPage, reply } from '../http/index.js';
 import { ApiErrors, ApiStepAnswer, CodeSentAnswer, POST_ERRORS, SecondFactorRequiredAnswer } from '../http/openapi.js';
 import { CurrentSession, type SessionHandle } from '../session/index.js';
 import { PageRenderer } from '../view/index.js';
-import { AuthGuard } from './auth.guard.js';
+import { AuthGuard, isLocalPath } from './auth.guard.js';
 import { StepUpService } from './step-up.service.js';
 
 /**
- * `GET /step-up` (a page: confirm it is you) and `POST /step-up` (start a fresh second-factor check
+ * `GET /step-up[?next=/path]` (a page: confirm it is you) and `POST /step-up` (start a fresh second-factor check
  * of the signed-in account, finished at `POST /verify`).
  */
 @Controller('step-up')
@@ -26,7 +26,18 @@ export class StepUpController {
   // A page (HTML for browsers), not part of the JSON API the OpenAPI document describes: its form
   // posts to the JSON routes documented beside it.
   @ApiExcludeEndpoint()
-  page(@Req() req: Request, @Res() res: Response) {
+  async page(
+    @Query('next') next: unknown,
+    @CurrentSession() session: SessionHandle,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    // `?next=` (a local path): where to go once confirmed, for a page script that met
+    // `step_up_required` on a JSON call (the guard only remembers pages and form posts).
+    if (typeof next === 'string' && isLocalPath(next)) {
+      session.data.returnTo = next;
+      await session.save();
+    }
     this.pages.send(req, res, 'pages/step-up', { title: 'Confirm it is you' });
   }
 

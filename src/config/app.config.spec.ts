@@ -226,7 +226,7 @@ describe('loadConfig', () => {
       const c = loadConfig({});
       expect(c.mfaEncryptionKeys).toMatch(/^[\w-]+:[A-Za-z0-9+/]{43}=$/);
       expect(c.mfaEmailFallback).toBe(false);
-      expect(c.aal2Factors).toEqual(['email_otp', 'totp', 'recovery_code']);
+      expect(c.aal2Factors).toEqual(['email_otp', 'totp', 'recovery_code', 'passkey']);
       expect(c.warnings.join('\n')).toContain('MFA_ENCRYPTION_KEY is not set');
     });
 

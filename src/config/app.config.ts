@@ -160,7 +160,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     databaseUrl: vars.DATABASE_URL,
     mfaEncryptionKeys: vars.MFA_ENCRYPTION_KEY ?? generateKeyRing(),
     mfaEmailFallback: vars.MFA_EMAIL_FALLBACK === 'true',
-    aal2Factors: (vars.AAL2_FACTORS ?? 'email_otp,totp,recovery_code').split(',').map((f) => f.trim()),
+    aal2Factors: (vars.AAL2_FACTORS ?? 'email_otp,totp,recovery_code,passkey').split(',').map((f) => f.trim()),
     warnings,
   };
 }

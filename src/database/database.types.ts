@@ -38,12 +38,39 @@ export interface RecoveryCodesTable {
   hash: string;
 }
 
+/** `passkey_credentials`: one row per passkey (see `PasskeyCredential`). No foreign key to `accounts`. */
+export interface PasskeyCredentialsTable {
+  /** The credential id (base64url). */
+  id: string;
+  email: string;
+  /** The COSE public key (base64url). */
+  public_key: string;
+  /** The signature counter last seen; only ever moves forward. */
+  counter: Int8;
+  /** Comma list, as the browser reported them. */
+  transports: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** `passkey_challenges`: WebAuthn challenges waiting for their answer, until `expires_at` (database clock). */
+export interface PasskeyChallengesTable {
+  challenge: string;
+  binding: string;
+  expires_at: Date;
+}
+
 /** Every table the migrations in `migrations/` create, as Kysely sees them. */
 export interface DatabaseSchema {
   accounts: AccountsTable;
   totp_credentials: TotpCredentialsTable;
   totp_pending: TotpPendingTable;
   recovery_codes: RecoveryCodesTable;
+  passkey_credentials: PasskeyCredentialsTable;
+  passkey_challenges: PasskeyChallengesTable;
 }
 
 /** The query builder the stores use: Kysely over a `pg.Pool`, typed with {@link DatabaseSchema}. */

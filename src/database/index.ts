@@ -11,3 +11,4 @@ export { MIGRATIONS } from './migrations/index.js';
 export { PostgresUserStore } from './stores/postgres-user.store.js';
 export { PostgresTotpStore } from './stores/postgres-totp.store.js';
 export { PostgresRecoveryCodeStore } from './stores/postgres-recovery-code.store.js';
+export { PostgresPasskeyStore } from './stores/postgres-passkey.store.js';

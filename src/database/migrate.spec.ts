@@ -16,7 +16,14 @@ import { createMigrator, migrateToLatest, pendingMigrations, runMigrateCommand }
 import { MIGRATIONS } from './migrations/index.js';
 
 const ALL = Object.keys(MIGRATIONS);
-const TABLES = ['accounts', 'recovery_codes', 'totp_credentials', 'totp_pending'];
+const TABLES = [
+  'accounts',
+  'passkey_challenges',
+  'passkey_credentials',
+  'recovery_codes',
+  'totp_credentials',
+  'totp_pending',
+];
 
 async function publicTables(db: Database): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`

@@ -156,6 +156,18 @@ const ERRORS = {
     when: "the code is not the new authenticator's (no attempt count: ask for another setup to start again)",
     example: { error: 'invalid_code', message: 'The code is not correct' },
   },
+  invalid_passkey: {
+    status: 401,
+    schema: InvalidCodeBody,
+    when: 'the passkey could not be verified: an unknown passkey, a wrong signature, origin or relying party, a challenge this session did not ask for or already used, a counter that did not move forward (all answered alike); at a pending step, `attemptsRemaining` counts down over its challenge',
+    example: { error: 'invalid_passkey', message: 'The passkey could not be verified' },
+  },
+  'invalid_passkey:registration': {
+    status: 400,
+    schema: ErrorBody,
+    when: "the new credential does not answer this session's creation options (none asked, already used, expired), comes from another origin or relying party, or is already registered",
+    example: { error: 'invalid_passkey', message: 'The new passkey could not be verified; start again' },
+  },
   unauthenticated: {
     status: 401,
     schema: ErrorBody,
@@ -226,11 +238,26 @@ const ERRORS = {
     when: 'no live session of the account has that id',
     example: { error: 'not_found', message: 'There is no such session' },
   },
+  'not_found:passkey': {
+    status: 404,
+    schema: ErrorBody,
+    when: 'the account has no passkey with that id',
+    example: { error: 'not_found', message: 'There is no such passkey' },
+  },
+  passkey_limit: {
+    status: 409,
+    schema: ErrorBody,
+    when: 'the account has 20 passkeys: remove one first',
+    example: { error: 'passkey_limit', message: 'An account can have 20 passkeys: remove one first' },
+  },
   no_authenticator: {
     status: 409,
     schema: ErrorBody,
-    when: 'the account has no authenticator app (recovery codes stand in for it)',
-    example: { error: 'no_authenticator', message: 'Add an authenticator app first: recovery codes stand in for it' },
+    when: 'the account has neither an authenticator app nor a passkey (recovery codes stand in for them)',
+    example: {
+      error: 'no_authenticator',
+      message: 'Add an authenticator app or a passkey first: recovery codes stand in for them',
+    },
   },
   other_browser: {
     status: 409,
@@ -620,6 +647,89 @@ export class ActivityEntryAnswer {
 export class ActivityAnswer {
   @ApiProperty({ type: [ActivityEntryAnswer] })
   activity: ActivityEntryAnswer[];
+}
+
+/** `201` of `POST /account/passkeys`. */
+export class PasskeyAddedAnswer {
+  @ApiProperty({ description: 'The credential id (base64url)', example: 'mJ8r3cRk2WbVv9sQeH1x0A' })
+  id: string;
+
+  @ApiProperty({ example: 'Chrome on Linux' })
+  name: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  createdAt: string;
+}
+
+/** One passkey of the account. */
+export class PasskeyViewAnswer extends PasskeyAddedAnswer {
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Null before its first sign-in' })
+  lastUsedAt: string | null;
+
+  @ApiProperty({ description: 'A synced passkey (multi-device) rather than one bound to its authenticator' })
+  synced: boolean;
+
+  @ApiProperty({ description: 'Backed up now' })
+  backedUp: boolean;
+}
+
+/** `GET /account/passkeys`. */
+export class PasskeysAnswer {
+  @ApiProperty({ type: [PasskeyViewAnswer] })
+  passkeys: PasskeyViewAnswer[];
+}
+
+/** WebAuthn creation options (`PublicKeyCredentialCreationOptionsJSON`, W3C WebAuthn L3 §5.4). */
+export class PasskeyCreationOptionsAnswer {
+  @ApiProperty({ description: 'base64url, single use, 5 minutes' })
+  challenge: string;
+
+  @ApiProperty({ example: { id: 'example.com', name: 'Sign-in' } })
+  rp: { id: string; name: string };
+
+  @ApiProperty({ description: 'The user handle (`id`, base64url, never the email), `name` and `displayName`' })
+  user: { id: string; name: string; displayName: string };
+
+  @ApiProperty({
+    example: [
+      { alg: -8, type: 'public-key' },
+      { alg: -7, type: 'public-key' },
+    ],
+  })
+  pubKeyCredParams: { alg: number; type: string }[];
+
+  @ApiProperty({ description: 'Milliseconds', example: 300000 })
+  timeout: number;
+
+  @ApiProperty({ description: 'The account’s passkeys, so the authenticator does not make a second one' })
+  excludeCredentials: { id: string; type: string; transports?: string[] }[];
+
+  @ApiProperty({ example: { residentKey: 'required', requireResidentKey: true, userVerification: 'preferred' } })
+  authenticatorSelection: Record<string, unknown>;
+
+  @ApiProperty({ example: 'none' })
+  attestation: string;
+}
+
+/** WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`, W3C WebAuthn L3 §5.5). */
+export class PasskeyRequestOptionsAnswer {
+  @ApiProperty({ description: 'base64url, single use, 5 minutes' })
+  challenge: string;
+
+  @ApiProperty({ example: 'example.com' })
+  rpId: string;
+
+  @ApiProperty({ description: 'Milliseconds', example: 300000 })
+  timeout: number;
+
+  @ApiProperty({ enum: ['required', 'preferred'] })
+  userVerification: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'At a pending step: the account’s passkeys; absent otherwise (any discoverable credential)',
+  })
+  allowCredentials?: { id: string; type: string; transports?: string[] }[];
 }
 
 /** One session of the account, as `GET /account/sessions` lists it. */

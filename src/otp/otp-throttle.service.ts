@@ -31,6 +31,7 @@ export class OtpThrottleService {
     const lockMs = await this.store.recordFailure(subject, scope?.policy ?? this.options.failure, Date.now());
     if (lockMs > 0) {
       this.events?.emit(OtpEvents.Locked, {
+        ...scope?.client,
         subject,
         lockSeconds: Math.ceil(lockMs / 1000),
       } satisfies IdentifierLockedEvent);
@@ -48,7 +49,7 @@ export class OtpThrottleService {
    * @throws IdentifierLockedError or SendRateLimitedError.
    */
   async reserveSendUnlessLocked(identifier: string, scope?: LockScope): Promise<void> {
-    if (scope) {
+    if (scope?.subject) {
       await this.assertNotLocked(identifier, scope);
       return this.reserveSend(identifier);
     }

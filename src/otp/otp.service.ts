@@ -142,6 +142,7 @@ export class OtpService {
         if (result.lockMs > 0) {
           const subject = scope?.subject ?? identifier;
           this.events?.emit(OtpEvents.Locked, {
+            ...scope?.client,
             subject,
             lockSeconds: Math.ceil(result.lockMs / 1000),
           } satisfies IdentifierLockedEvent);

@@ -51,8 +51,21 @@ export interface FailurePolicy {
  */
 export interface LockScope {
   /** The lock's key (e.g. `kd:<device hash>`), instead of the identifier. */
-  subject: string;
-  policy: FailurePolicy;
+  subject?: string;
+  /** Its failure policy, with `subject` (default the module's). */
+  policy?: FailurePolicy;
+  /** Who is answering (for the lock's notice): never used to decide anything. */
+  client?: LockClient;
+}
+
+/** The browser and network of the request whose wrong answer may start a lock. */
+export interface LockClient {
+  /** e.g. `Firefox on Linux`. */
+  device?: string;
+  /** The address's network (`203.0.113.0/24`). */
+  ip?: string;
+  /** The reader's languages, best first. */
+  locales?: readonly string[];
 }
 
 /** Per-identifier limits on sending codes. */

@@ -46,6 +46,8 @@ export class RecoveryCodeFactor extends SecondFactor implements OnModuleInit {
       email: check.identifier,
       remaining,
       locales: check.locales ?? [],
+      device: check.device,
+      ip: check.ip,
     } satisfies RecoveryCodeUsedEvent);
     return true;
   }

@@ -11,4 +11,7 @@ export interface RecoveryCodeUsedEvent {
   remaining: number;
   /** The reader's languages, best first, for the notice mail. */
   locales: readonly string[];
+  /** The browser and network it was used from (e.g. `Firefox on Linux`, `203.0.113.0/24`). */
+  device?: string;
+  ip?: string;
 }

@@ -8,5 +8,6 @@ export { signIn, totpCode, type AgentLike, type SignInOptions } from './sign-in.
 export { userStoreContract, type UserStoreFixture } from '../auth/users/user-store.contract.js';
 export { otpStoreContract, type OtpStoreFixture } from '../otp/otp-store.contract.js';
 export { totpStoreContract } from '../totp/totp-store.contract.js';
+export { passkeyStoreContract, type PasskeyStoreFixture } from '../passkeys/passkey-store.contract.js';
 export { recoveryCodeStoreContract } from '../recovery-codes/recovery-code-store.contract.js';
 export { mailSenderContract, type MailSenderFixture } from '../mail/mail-sender.contract.js';

@@ -44,7 +44,7 @@ export class PageRenderer {
         // The page's name (`sign-in`, `verify`, ...): the layout titles the page from it, in the reader's language.
         view: page.replace(/^pages\//, ''),
         // The few messages the page script shows by itself (countdowns, inline errors).
-        clientMessages: this.views.i18n.pick(locale, ['error.', 'verify.']),
+        clientMessages: this.views.i18n.pick(locale, ['error.', 'verify.', 'passkey.']),
       },
       'layouts/main',
     );

@@ -13,6 +13,7 @@ export class Translator {
   private readonly resolvedCatalogs = new Map<string, Catalog>();
   private readonly picked = new Map<string, Catalog>();
   private readonly timeFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
   private readonly listFormats = new Map<string, Intl.ListFormat>();
 
   /** @param localesDirs one folder of `<locale>.json` catalogs, or several: a key in a later one wins. */
@@ -90,17 +91,31 @@ export class Translator {
     return out;
   }
 
+  /**
+   * A date and time as people of `locale` read it, in UTC (`30 Nov 2026, 09:45 UTC`): for events
+   * that may be days old (security notices, activity, sessions, passkeys).
+   */
+  dateTime(locale: string, epochMs: number): string {
+    return this.format(this.dateTimeFormats, locale, { year: 'numeric', month: 'short', day: 'numeric' }, epochMs);
+  }
+
   /** A time of day as people of `locale` read it, in UTC (the server does not know the reader's zone). */
   time(locale: string, epochMs: number): string {
-    let format = this.timeFormats.get(locale);
+    return this.format(this.timeFormats, locale, {}, epochMs);
+  }
+
+  /** Formats with `locale`'s hours and minutes in UTC plus `extra`, the formatter kept in `cache`. */
+  private format(
+    cache: Map<string, Intl.DateTimeFormat>,
+    locale: string,
+    extra: Intl.DateTimeFormatOptions,
+    epochMs: number,
+  ): string {
+    let format = cache.get(locale);
     if (!format) {
-      format = new Intl.DateTimeFormat(locale, {
-        hour: '2-digit',
-        minute: '2-digit',
-        timeZone: 'UTC',
-        timeZoneName: 'short',
-      });
-      this.timeFormats.set(locale, format);
+      const options = { ...extra, hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' } as const;
+      format = new Intl.DateTimeFormat(locale, options);
+      cache.set(locale, format);
     }
     return format.format(epochMs);
   }

@@ -124,6 +124,9 @@ export class ViewRenderer {
     this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) =>
       i18n().time(localeOf(options), epochMs),
     );
+    this.hbs.registerHelper('dateTime', (epochMs: number, options: Handlebars.HelperOptions) =>
+      i18n().dateTime(localeOf(options), epochMs),
+    );
     this.hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     // An ISO date as epoch ms, for `time`.

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { Clock } from '../../src/clock/index.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { freePort } from '../support/redis.js';
 
@@ -61,17 +62,24 @@ export function launchBrowser(): Promise<Browser> {
 /** The app as main.ts builds it, listening on a loopback port that APP_URL names. */
 export interface BrowserServer {
   t: TestApp;
-  /** `http://127.0.0.1:<port>` (also APP_URL). */
+  /** `http://127.0.0.1:<port>` or `http://localhost:<port>` (also APP_URL). */
   url: string;
   close(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<BrowserServer> {
+/**
+ * @param options.hostname the host APP_URL names (default `127.0.0.1`; passkeys need a domain such
+ * as `localhost`, which the browser resolves to loopback); `clock` as in `createTestApp`.
+ */
+export async function startServer(
+  env: Record<string, string | undefined> = {},
+  options: { hostname?: string; clock?: Clock } = {},
+): Promise<BrowserServer> {
   for (let attempt = 1; ; attempt++) {
     // APP_URL must name the port before the app is built, so pick a free one first.
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const t = await createTestApp({ PORT: String(port), APP_URL: url, ...env });
+    const url = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+    const t = await createTestApp({ PORT: String(port), APP_URL: url, ...env }, { clock: options.clock });
     try {
       await t.app.listen(port, '127.0.0.1');
       return { t, url, close: () => t.close() };

@@ -78,7 +78,7 @@ describe('browser, authenticator app and recovery codes', { timeout: 90_000 }, (
     await clickTo(page, 'Verify', '/home');
 
     // The security page, before: the authenticator is off.
-    await page.getByRole('link', { name: 'Security: authenticator app and recovery codes' }).click();
+    await page.getByRole('link', { name: 'Security: passkeys, authenticator app and recovery codes' }).click();
     await waitForPath(page, '/account/security');
     await expect(page.locator('h1').textContent()).resolves.toBe('Security');
     await expect(page.locator('#totp-heading + p').textContent()).resolves.toMatch(/^Off\./);

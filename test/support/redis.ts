@@ -1,7 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { createClient } from 'redis';
 import { inject } from 'vitest';
+import type { RedisClient } from '../../src/redis/index.js';
 
 /** A `redis-server` owned by the test process (no persistence, loopback only). */
 export interface RedisProcess {
@@ -165,4 +167,29 @@ export async function flushKeys(url: string, pattern: string): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * A client of the test Redis and a key prefix of its own, for a store's contract run: `cleanup`
+ * deletes every key under the prefix and closes the client.
+ */
+export async function prefixedRedis(
+  name: string,
+): Promise<{ client: RedisClient; keyPrefix: string; cleanup: () => Promise<void> }> {
+  const client: RedisClient = createClient({ url: testRedisUrl() });
+  await client.connect();
+  const keyPrefix = `test:${name}:${randomUUID()}:`;
+  return {
+    client,
+    keyPrefix,
+    async cleanup() {
+      try {
+        for await (const keys of client.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) {
+          if (keys.length) await client.unlink(keys);
+        }
+      } finally {
+        client.destroy();
+      }
+    },
+  };
 }

@@ -8,6 +8,9 @@ export interface FactorCheck {
   purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   /** The reader's languages, best first (for a notice the factor sends). */
   locales?: readonly string[];
+  /** The browser and network answering (e.g. `Firefox on Linux`, `203.0.113.0/24`), for a notice. */
+  device?: string;
+  ip?: string;
 }
 
 /**
@@ -32,6 +35,12 @@ export abstract class SecondFactor {
   abstract readonly field?: string;
   /** RFC 8176 `amr` values it contributes (default `otp`). */
   readonly amr: string[] = ['otp'];
+  /**
+   * True when passing it alone proves two factors, a multi-factor authenticator in NIST SP 800-63B's
+   * terms (a passkey with user verification: something you have, and something you are or know):
+   * a sign-in with it reaches AAL2 and asks for no other factor.
+   */
+  readonly multiFactor: boolean = false;
 
   /**
    * True when `answer` has this factor's format (e.g. 6 digits). A malformed answer is a 400 that

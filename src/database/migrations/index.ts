@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_accounts.js';
+import * as m0002 from './0002_passkeys.js';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from a folder,
@@ -8,6 +9,7 @@ import * as m0001 from './0001_accounts.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_accounts': m0001,
+  '0002_passkeys': m0002,
 });
 
 /** A Kysely {@link MigrationProvider} that answers {@link MIGRATIONS}. */
