@@ -18,7 +18,9 @@ export class SmtpSink {
   received = 0;
   /** Bytes of message data received. */
   bytes = 0;
-  /** Messages without a recognisable code, and the last one of them. */
+  /** Security notices (a "this wasn't me" link, no code): counted, not errors. */
+  notices = 0;
+  /** Messages without a recognisable code that are not notices, and the last one of them. */
   unreadable = 0;
   lastUnreadable = '';
   /** SMTP connections opened by the app (each costs the 100 ms greeting delay). */
@@ -62,7 +64,8 @@ export class SmtpSink {
           this.bytes += buf.length;
           const raw = buf.toString('latin1');
           const code = findCode(raw);
-          if (!code) {
+          if (!code && raw.includes('/account/not-me')) this.notices++;
+          else if (!code) {
             this.unreadable++;
             this.lastUnreadable = raw;
           } else for (const r of session.envelope.rcptTo) this.deliver(r.address.toLowerCase(), { code, at });
