@@ -19,7 +19,7 @@ import { HealthModule } from './health/health.module.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
 import { appOptions, usesDevOutbox } from './app.options.js';
 import { createValidationPipe, FormPageInterceptor } from './http/index.js';
-import { DevOutboxModule, MailModule } from './mail/index.js';
+import { DevOutboxModule, MailHandoffMiddleware, MailModule } from './mail/index.js';
 import { OtpModule } from './otp/index.js';
 import { REDIS_CLIENT, type RedisClient, RedisModule } from './redis/index.js';
 import {
@@ -94,6 +94,9 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer) {
+    // An answer waits until the mails its request queued are stored (never for SMTP). Only POSTs
+    // send mail: reads skip it.
+    consumer.apply(MailHandoffMiddleware).forRoutes({ path: '{*rest}', method: RequestMethod.POST });
     consumer
       .apply(SessionMiddleware, RequestProtectionMiddleware)
       .exclude(

@@ -45,11 +45,25 @@ export const appOptions = {
     transport: c.smtpUrl ? smtpTransport(c.smtpUrl) : { jsonTransport: true },
     defaults: { from: c.mailFrom } as MailerOptions['defaults'],
   }),
+  /**
+   * With REDIS_URL, mails go through a durable BullMQ queue in the same Redis, delivered by a worker
+   * in this process (MAIL_WORKER=inline) or by `node dist/worker.js` (off); without it, in process.
+   */
   mail: (c: AppConfig): MailModuleOptions => ({
     transport: c.smtpUrl ? 'smtp' : 'outbox',
     appUrl: c.appUrl,
     codeInSubject: c.mailCodeInSubject,
     link: c.mailLink,
+    ...(c.redisUrl
+      ? {
+          queue: {
+            url: c.redisUrl,
+            name: c.mailQueue,
+            worker: c.mailWorker === 'inline',
+            temporary: c.mailQueueTemporary,
+          },
+        }
+      : {}),
   }),
   otp: (c: AppConfig): OtpModuleOptions => ({
     secret: c.otpSecret,

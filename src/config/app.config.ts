@@ -21,6 +21,12 @@ export interface AppConfig {
   mailFrom: string;
   /** Put the code in the mail's subject line too (visible on lock screens). */
   mailCodeInSubject: boolean;
+  /** With REDIS_URL: `inline` runs the mail worker in this process, `off` leaves it to `node dist/worker.js`. */
+  mailWorker: 'inline' | 'off';
+  /** With REDIS_URL: the BullMQ queue of mails, shared by the server and its workers. */
+  mailQueue: string;
+  /** The queue is this process's own, deleted at shutdown (NODE_ENV=test without MAIL_QUEUE). */
+  mailQueueTemporary: boolean;
   /** First signs, all verify. */
   sessionSecrets: string[];
   otpSecret: string;
@@ -90,6 +96,14 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       if (!vars[name]) problems.push(`${name} is required when NODE_ENV=production`);
     }
   }
+  if (vars.MAIL_WORKER === 'off' && !vars.REDIS_URL) {
+    problems.push('MAIL_WORKER=off needs REDIS_URL: without it mail is delivered by the server itself');
+  }
+  if (vars.MAIL_WORKER === 'off' && env === 'test' && !vars.MAIL_QUEUE) {
+    problems.push(
+      'MAIL_WORKER=off needs MAIL_QUEUE when NODE_ENV=test (each test app has a queue of its own otherwise)',
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -137,6 +151,11 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     smtpUrl: vars.SMTP_URL,
     mailFrom: vars.MAIL_FROM ?? 'Sign-in <no-reply@localhost>',
     mailCodeInSubject: vars.MAIL_CODE_IN_SUBJECT === 'true',
+    mailWorker: (vars.MAIL_WORKER ?? 'inline') as AppConfig['mailWorker'],
+    // Test apps share one Redis (suites run side by side, each with its own SMTP server): unless
+    // told otherwise, each gets a queue of its own, so none delivers another's mail.
+    mailQueue: vars.MAIL_QUEUE ?? (env === 'test' ? `mail-test-${randomBytes(6).toString('hex')}` : 'mail'),
+    mailQueueTemporary: !vars.MAIL_QUEUE && env === 'test',
     sessionSecrets: vars.SESSION_SECRET ? vars.SESSION_SECRET.split(',') : [randomBytes(32).toString('base64url')],
     otpSecret: vars.OTP_SECRET ?? randomBytes(32).toString('base64url'),
     firstFactor: (vars.AUTH_FIRST_FACTOR ?? 'password') as AppConfig['firstFactor'],

@@ -42,6 +42,14 @@ export class EnvironmentVariables {
   MAIL_CODE_IN_SUBJECT?: string;
 
   @IsOptional()
+  @IsIn(['inline', 'off'], { message: 'MAIL_WORKER must be inline or off' })
+  MAIL_WORKER?: string;
+
+  @IsOptional()
+  @Matches(/^[\w.-]{1,100}$/, { message: 'MAIL_QUEUE must be letters, digits, ".", "_" or "-" (at most 100)' })
+  MAIL_QUEUE?: string;
+
+  @IsOptional()
   @IsString()
   @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
     message: 'SESSION_SECRET must be at least 32 characters (a comma list rotates: each at least 32)',

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InProcessMailQueue } from './in-process-mail.queue.js';
+import { MailDelivery } from './mail.delivery.js';
 import { MailDispatcher } from './mail.dispatcher.js';
 import { MailDeliveryError } from './mail.errors.js';
 import { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
@@ -61,7 +63,7 @@ describe('MailDispatcher', () => {
     events = new EventEmitter2();
     undeliverable = [];
     events.on(MailEvents.Undeliverable, (e: MailUndeliverableEvent) => undeliverable.push(e));
-    dispatcher = new MailDispatcher(sender, events);
+    dispatcher = new MailDispatcher(new InProcessMailQueue(new MailDelivery(sender, events)));
   });
 
   afterEach(() => {

@@ -1,27 +1,24 @@
 import { Module } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { MailDelivery } from './mail.delivery.js';
 import { MailDispatcher } from './mail.dispatcher.js';
-import { ConfigurableModuleClass, MAIL_MODULE_OPTIONS, type MailModuleOptions } from './mail.module-definition.js';
+import { ConfigurableModuleClass, MAIL_MODULE_OPTIONS } from './mail.module-definition.js';
+import { mailProviders } from './mail.providers.js';
+import { MailQueue } from './mail-queue.js';
+import { MailRenderer } from './mail.renderer.js';
 import { MailSender } from './mail-sender.js';
 import { MailService } from './mail.service.js';
-import { OutboxMailSender } from './outbox-mail.sender.js';
-import { SmtpMailSender } from './smtp-mail.sender.js';
+import { MailWorker } from './mail.worker.js';
 
 /**
- * Product mails: templates, delivery after the answer, and a swappable {@link MailSender}.
- * With `transport: 'smtp'` the host app must import `MailerModule` (see `AppModule`).
+ * Product mails: templates, a swappable {@link MailSender}, and a {@link MailQueue} the answer
+ * never waits on for SMTP: in process by default, a durable BullMQ queue in Redis with
+ * `queue: { url }` (then a {@link MailWorker} delivers, here or in `node dist/worker.js`).
+ * With `transport: 'smtp'` the host app must import `MailerModule` (see `AppModule`); with a
+ * durable queue it applies {@link MailHandoffMiddleware}, so each answer waits for its jobs to be
+ * stored.
  */
 @Module({
-  providers: [
-    MailDispatcher,
-    MailService,
-    {
-      provide: MailSender,
-      useFactory: (o: MailModuleOptions, moduleRef: ModuleRef) =>
-        moduleRef.create(o.sender ?? (o.transport === 'smtp' ? SmtpMailSender : OutboxMailSender)),
-      inject: [MAIL_MODULE_OPTIONS, ModuleRef],
-    },
-  ],
-  exports: [MailService, MailSender, MailDispatcher, MAIL_MODULE_OPTIONS],
+  providers: [...mailProviders, MailRenderer, MailDelivery, MailDispatcher, MailService, MailWorker],
+  exports: [MailService, MailSender, MailDispatcher, MailQueue, MailRenderer, MailWorker, MAIL_MODULE_OPTIONS],
 })
 export class MailModule extends ConfigurableModuleClass {}

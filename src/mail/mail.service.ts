@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ViewRenderer } from '../view/index.js';
 import { MailDispatcher } from './mail.dispatcher.js';
 import { MAIL_MODULE_OPTIONS, type MailModuleOptions } from './mail.module-definition.js';
+import { type CodeMailContext, MailRenderer } from './mail.renderer.js';
 import type { MailMessage } from './mail.types.js';
 
 /** Data of the code mail. */
@@ -21,29 +22,45 @@ export interface CodeMail {
 }
 
 /**
- * Renders the product's mails from `views/emails/<name>.html.hbs` and `.text.hbs`
- * and hands them to the dispatcher.
+ * The product's mails (`views/emails/<name>.{subject,html,text}.hbs`): queues each one with the
+ * template's data; it is rendered when it is delivered (by the worker, with a durable queue), so
+ * rendering stays out of the request and out of the server when the worker runs on its own.
  */
 @Injectable()
 export class MailService {
+  protected readonly renderer: MailRenderer;
+
   constructor(
     protected readonly views: ViewRenderer,
     protected readonly dispatcher: MailDispatcher,
     @Inject(MAIL_MODULE_OPTIONS) protected readonly options: MailModuleOptions,
-  ) {}
+  ) {
+    this.renderer = new MailRenderer(views, options);
+  }
 
-  /** Queues the one-time code mail. */
+  /**
+   * Queues the one-time code mail. Its job holds the code and the link (nothing else of the
+   * challenge); with a tag and a send number it has an idempotency key and a stable `Message-ID`.
+   */
   sendCode(mail: CodeMail): void {
     const link =
       mail.linkToken && this.options.link !== false
         ? `${this.options.appUrl}/verify/link?t=${encodeURIComponent(mail.linkToken)}`
         : undefined;
-    const id = mail.tag && mail.send ? this.messageId(`${mail.tag}.${mail.send}`) : undefined;
-    this.dispatcher.dispatch(() => ({
-      ...this.render('code', mail.to, { ...this.codeContext(mail), link }, mail.locale),
+    const key = mail.tag && mail.send ? `${mail.tag}.${mail.send}` : undefined;
+    this.dispatcher.dispatchTemplate({
+      template: 'code',
+      to: mail.to,
+      context: {
+        code: mail.code,
+        purpose: mail.purpose,
+        expiresAt: mail.expiresAt,
+        ...(link ? { link } : {}),
+      } satisfies CodeMailContext,
+      ...(mail.locale ? { locale: mail.locale } : {}),
       ...(mail.tag ? { tag: mail.tag } : {}),
-      ...(id ? { messageId: id } : {}),
-    }));
+      ...(key ? { key, messageId: this.messageId(key) } : {}),
+    });
   }
 
   /** Queues the notice sent when someone tries to register an address that already has an account. */
@@ -63,28 +80,12 @@ export class MailService {
   ): void {
     const { notMeToken, ...rest } = extra;
     const notMe = notMeToken ? `${this.options.appUrl}/account/not-me?t=${encodeURIComponent(notMeToken)}` : undefined;
-    this.send('security-notice', to, { kind, ...rest, notMe }, locale);
+    this.send('security-notice', to, { kind, ...rest, ...(notMe ? { notMe } : {}) }, locale);
   }
 
   /** Renders a mail without sending it (previews and tests). */
   render(template: string, to: string, context: Record<string, unknown>, locale?: string): MailMessage {
-    const data = {
-      ...context,
-      locale: this.views.i18n.resolve(locale) ?? this.views.i18n.defaultLocale,
-      email: to,
-      appUrl: this.options.appUrl,
-      product: this.options.productName ?? 'Sign-in',
-      codeInSubject: this.options.codeInSubject ?? false,
-    };
-    const subject = this.views.render(`emails/${template}.subject`, data).trim();
-    return {
-      to,
-      subject,
-      html: this.views.render(`emails/${template}.html`, { ...data, subject }, 'layouts/email'),
-      text: this.views.render(`emails/${template}.text`, data),
-      // Not a person writing: auto-replies and vacation notices stay quiet (RFC 3834).
-      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
-    };
+    return this.renderer.render(template, to, context, locale);
   }
 
   /** A `Message-ID` on the app's host, from a unique and stable key. */
@@ -95,18 +96,20 @@ export class MailService {
 
   /** The template data of the code mail. */
   codeContext(mail: Pick<CodeMail, 'code' | 'purpose' | 'expiresAt'>): Record<string, unknown> {
-    return {
-      code: mail.code,
-      purpose: mail.purpose,
-      signUp: mail.purpose === 'sign-up',
-      reset: mail.purpose === 'password-reset',
-      minutes: Math.max(1, Math.round((mail.expiresAt - Date.now()) / 60_000)),
-      expiresAt: mail.expiresAt,
-    };
+    return this.renderer.codeContext(mail);
   }
 
-  /** Renders `views/emails/<template>.{subject,html,text}.hbs` and queues the result. */
+  /**
+   * Queues `views/emails/<template>.{subject,html,text}.hbs` for `to`, with `context` (plain JSON
+   * data: it is stored with the job).
+   */
   send(template: string, to: string, context: Record<string, unknown>, locale?: string, tag?: string): void {
-    this.dispatcher.dispatch(() => ({ ...this.render(template, to, context, locale), ...(tag ? { tag } : {}) }));
+    this.dispatcher.dispatchTemplate({
+      template,
+      to,
+      context,
+      ...(locale ? { locale } : {}),
+      ...(tag ? { tag } : {}),
+    });
   }
 }
