@@ -218,7 +218,9 @@ export class AppExceptionFilter implements ExceptionFilter {
   private log(err: unknown, req: Request, answer: ErrorAnswer) {
     const what = `${req.method} ${req.path} -> ${answer.status}`;
     const e = err instanceof Error ? err : new Error(String(err));
-    if (answer.status === 503) this.logger.warn(`${what}: ${e.message}`);
+    // The cause of a store outage (a Redis or PostgreSQL error) says why; it holds no request data.
+    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    if (answer.status === 503) this.logger.warn(`${what}: ${e.message}${cause}`);
     else this.logger.error(`${what}: ${e.stack ?? e.message}`);
   }
 }

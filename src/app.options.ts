@@ -23,7 +23,7 @@ import type { ViewModuleOptions } from './view/index.js';
  * a host app builds its own the same way.
  */
 export const appOptions = {
-  redis: (c: AppConfig) => ({ url: c.redisUrl }),
+  redis: (c: AppConfig) => ({ url: c.redisUrl, clusterNodes: c.redisClusterNodes }),
   view: (c: AppConfig): ViewModuleOptions => ({
     site: {
       name: 'Sign-in',
@@ -54,10 +54,10 @@ export const appOptions = {
     appUrl: c.appUrl,
     codeInSubject: c.mailCodeInSubject,
     link: c.mailLink,
-    ...(c.redisUrl
+    ...(c.redisUrl || c.redisClusterNodes
       ? {
           queue: {
-            url: c.redisUrl,
+            ...(c.redisClusterNodes ? { clusterNodes: c.redisClusterNodes } : { url: c.redisUrl }),
             name: c.mailQueue,
             worker: c.mailWorker === 'inline',
             temporary: c.mailQueueTemporary,

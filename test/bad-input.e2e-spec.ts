@@ -10,7 +10,7 @@ import type { Response, Test } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailDispatcher } from '../src/mail/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { testRedisUrl } from './support/redis.js';
+import { otpKey, testRedisUrl } from './support/redis.js';
 
 type Agent = ReturnType<TestApp['agent']>;
 
@@ -60,9 +60,9 @@ describe('bad input', () => {
     await t.app.get(MailDispatcher).drain(2000);
     const pending = agent ? await agent.get('/verify/status').set('Accept', 'application/json') : undefined;
     return {
-      failures: await redis.get(`otp:f:${email}`),
-      locked: (await redis.pTTL(`otp:l:${email}`)) > 0,
-      sends: await redis.zCard(`otp:s:${email}`),
+      failures: await redis.get(otpKey('f', email)),
+      locked: (await redis.pTTL(otpKey('l', email))) > 0,
+      sends: await redis.zCard(otpKey('s', email)),
       mails: t.smtp.mailsTo(email).length,
       pending: pending ? { status: pending.status, attempts: pending.body.attemptsRemaining as unknown } : undefined,
     };
@@ -88,7 +88,7 @@ describe('bad input', () => {
       expect((await agent.post('/register').send({ email, password: PASSWORD })).status).toBe(200);
       expect((await agent.post('/verify').send({ code: await t.codeFor(email) })).status).toBe(200);
       // The registration's mail is its own: start from a clean send budget.
-      await redis.del(`otp:s:${email}`);
+      await redis.del(otpKey('s', email));
       return email;
     }
 

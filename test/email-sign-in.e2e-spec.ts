@@ -37,7 +37,7 @@ import {
   seedAccount,
   totpCode,
 } from './support/mfa.js';
-import { testRedisUrl } from './support/redis.js';
+import { otpKey, testRedisUrl } from './support/redis.js';
 import { extractCode, type ReceivedMail } from './support/smtp.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -133,7 +133,7 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.destroy());
 
-const challengeKey = (link: SignInLink) => `otp:c:${link.challengeId}`;
+const challengeKey = (link: SignInLink) => otpKey('c', link.challengeId);
 
 /** A mail's code and sign-in link. */
 function answersOf(t: TestApp, mail: ReceivedMail): { code: string; link: SignInLink } {
@@ -648,7 +648,7 @@ describe.each(MODES)('the sign-in link, $mode mode', ({ mode, factors }) => {
     expect((await t.agent().get(pathOf(link))).status).toBe(200);
     expect((await status(agent)).body).toMatchObject({ status: 'pending', step: 'email_otp', attemptsRemaining: 5 });
     expect((await me(agent)).status).toBe(401);
-    expect(await redis.exists(`otp:f:${email}`)).toBe(0);
+    expect(await redis.exists(otpKey('f', email))).toBe(0);
     expect(summary(await verify(agent, code))).toBe('200 authenticated');
   });
 
@@ -717,7 +717,7 @@ describe.each(MODES)('the sign-in link, $mode mode', ({ mode, factors }) => {
 
     // Nothing checked, nothing spent: the first browser's step is as it was, and its code works.
     expect((await status(first)).body).toMatchObject({ status: 'pending', attemptsRemaining: 5 });
-    expect(await redis.exists(`otp:f:${email}`)).toBe(0);
+    expect(await redis.exists(otpKey('f', email))).toBe(0);
     expect(summary(await verify(first, code))).toBe('200 authenticated');
   });
 
@@ -727,7 +727,7 @@ describe.each(MODES)('the sign-in link, $mode mode', ({ mode, factors }) => {
     const { link } = await begin(agent, email);
     expect(summary(await verifyLink(agent, forgedToken(link.token)))).toBe('401 invalid_code left=4');
     expect((await status(agent)).body.attemptsRemaining).toBe(4);
-    expect(await redis.get(`otp:f:${email}`)).toBe('1');
+    expect(await redis.get(otpKey('f', email))).toBe('1');
     expect(summary(await verifyLink(agent, link.token))).toBe('200 authenticated');
   });
 });

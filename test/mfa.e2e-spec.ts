@@ -23,7 +23,7 @@ import {
   totpCode,
   wrongTotp,
 } from './support/mfa.js';
-import { testRedisUrl } from './support/redis.js';
+import { otpKey, testRedisUrl } from './support/redis.js';
 
 /**
  * Authenticator apps (TOTP) and recovery codes as second factors, end to end as a JSON client
@@ -645,7 +645,7 @@ describe('the identifier lock counts wrong second factors like wrong emailed cod
     expect((await me(totpRun.agent)).status).toBe(401);
 
     // The refused right answers spent nothing: once the lock is lifted, they still work.
-    await redis.del([`otp:l:${account.email}`, `otp:f:${account.email}`]);
+    await redis.del([otpKey('l', account.email), otpKey('f', account.email)]);
     expect(summary(await totpRun.agent.post('/verify').send({ code: right }))).toBe('200 authenticated');
     expect(await t.app.get(RecoveryCodeStore).count(account.email)).toBe(10);
   });

@@ -21,7 +21,7 @@ import {
   seedAccount,
   totpCode,
 } from './support/mfa.js';
-import { testRedisUrl } from './support/redis.js';
+import { otpKey, testRedisUrl } from './support/redis.js';
 import type { ReceivedMail } from './support/smtp.js';
 
 /**
@@ -284,10 +284,10 @@ describe('password reset and change (password mode)', () => {
       const now = Date.now();
       const hour = 3_600_000;
       await redis.zAdd(
-        `otp:s:${daily}`,
+        otpKey('s', daily),
         Array.from({ length: 10 }, (_, i) => ({ score: now - (20 - i) * hour, value: `seed-${i}` })),
       );
-      await redis.pExpire(`otp:s:${daily}`, 86_400_000);
+      await redis.pExpire(otpKey('s', daily), 86_400_000);
       const capped = await forgot(t.agent(), daily);
       expect(summary(capped)).toBe('429 rate_limited retry-after');
       // The oldest send (20 h ago) leaves the 24 h window in about 4 hours.
@@ -492,7 +492,7 @@ describe('password reset and change (password mode)', () => {
       expect(t.smtp.mailsTo(unknown)).toEqual([]);
 
       // Once the lock is lifted, the right code refused during it still works.
-      await redis.del([`otp:l:${email}`, `otp:f:${email}`, `otp:l:${unknown}`, `otp:f:${unknown}`]);
+      await redis.del([otpKey('l', email), otpKey('f', email), otpKey('l', unknown), otpKey('f', unknown)]);
       expect(summary(await resetWith(known.c, known.codeC, NEW_PASSWORD))).toBe('200 password_changed');
       expect(await storedPasswordIs(email, NEW_PASSWORD)).toBe(true);
     });

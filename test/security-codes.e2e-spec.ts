@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { MailDispatcher } from '../src/mail/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { testRedisUrl } from './support/redis.js';
+import { otpKey, testRedisUrl } from './support/redis.js';
 
 /** `METHOD /path -> status` of an answer, for failure messages (supertest keeps the request, untyped). */
 function what(res: Response): string {
@@ -146,7 +146,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       const wrong = await verify(agent, wrongCode(code));
       expect(wrong.status).toBe(401);
       expect(wrong.body.attemptsRemaining).toBe(4);
-      expect(await redis.get(`otp:f:${email}`)).toBe('1');
+      expect(await redis.get(otpKey('f', email))).toBe('1');
       // A pasted code with a space or dash in the middle is the same code, not a malformed one.
       const ok = await verify(agent, `${code.slice(0, 3)} ${code.slice(3)}`);
       expect(ok.status).toBe(200);
@@ -198,7 +198,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       expect(rightC.body.message).toBe(wrongC.body.message);
 
       // The lock grows: once it has run out (simulated by removing it), the next failure locks for twice as long.
-      expect(await redis.del(`otp:l:${email}`)).toBe(1);
+      expect(await redis.del(otpKey('l', email))).toBe(1);
       log.push(`after the lock, b wrong (11th): ${summary(await verify(b, wrongCode(codes.b)))}`);
       const longer = await verify(c, codes.c ?? wrongCode());
       log.push(`locked again, c right: ${summary(longer)}`);
@@ -295,7 +295,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
 
       // The deadline is still the one the first answer gave: in the stored challenge, and in its key's expiry.
       const { pending } = JSON.parse((await redis.get(`sess:${sessionIdOf(started)}`))!) as { pending: { id: string } };
-      const key = `otp:c:${pending.id}`;
+      const key = otpKey('c', pending.id);
       expect(Number(await redis.hGet(key, 'x'))).toBe(Date.parse(started.body.expiresAt));
       const ttl = await redis.pTTL(key);
       expect(ttl).toBeGreaterThan(0);
@@ -346,10 +346,10 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
       const now = Date.now();
       const hour = 3_600_000;
       await redis.zAdd(
-        `otp:s:${email}`,
+        otpKey('s', email),
         Array.from({ length: 10 }, (_, i) => ({ score: now - (20 - i) * hour, value: `seed-${i}` })),
       );
-      await redis.pExpire(`otp:s:${email}`, 86_400_000);
+      await redis.pExpire(otpKey('s', email), 86_400_000);
       const res = await start(t.agent(), email);
       expect(res.status).toBe(429);
       expect(res.body.error).toBe('rate_limited');
@@ -418,7 +418,7 @@ describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {
         pending: { id: string; purpose: string; identifier: string };
       };
       expect(session.pending).toMatchObject({ purpose: 'sign-in', identifier: email });
-      const key = `otp:c:${session.pending.id}`;
+      const key = otpKey('c', session.pending.id);
       const stored = await redis.hGetAll(key);
       const expected = createHmac('sha256', OTP_SECRET)
         .update(`sign-in|${session.pending.id}|${email}|${code}`)
@@ -500,7 +500,7 @@ describe('password mode', () => {
     expect(invalid.body.error).toBe('validation_failed');
 
     // The back-off grows: after the lock, one more wrong password locks for 30 minutes.
-    expect(await redis.del(`otp:l:${email}`)).toBe(1);
+    expect(await redis.del(otpKey('l', email))).toBe(1);
     expect((await auth(t.agent(), email, 'wrong password!')).status).toBe(401);
     const longer = await auth(t.agent(), email, PASSWORD);
     expect(longer.status).toBe(429);

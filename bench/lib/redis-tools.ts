@@ -71,7 +71,8 @@ export function keyPattern(key: string): string {
   return key
     .replace(/[^:]+@[^:]+/g, '<email>')
     .replace(/(\d{1,3}\.){3}\d{1,3}|::ffff:[\d.]+|::1/g, '<ip>')
-    .replace(/^(sess:|otp:c:)[^:]+$/, '$1<id>')
+    .replace(/\{[A-Za-z0-9_-]{8}\}/g, '{<tag>}')
+    .replace(/^(sess:|otp:\{<tag>\}c:)[^:]+$/, '$1<id>')
     .replace(/[A-Za-z0-9_-]{20,}/g, '<id>');
 }
 

@@ -45,7 +45,8 @@ export class ActivityListener implements OnModuleInit {
   /** Records one event (`name`) for the account the payload names. */
   async add(name: string, payload: Record<string, unknown>): Promise<void> {
     const email = [payload.email, payload.identifier, payload.subject].find((v): v is string => typeof v === 'string');
-    if (!email || email.startsWith('kd:')) return;
+    // A known device's own lock (`<email>#kd:<hash>`) is its owner's doing: not an account event.
+    if (!email || email.includes('#')) return;
     try {
       if (!(await this.users.findByEmail(email))) return;
       const entry: ActivityEntry = {

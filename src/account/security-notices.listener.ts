@@ -62,7 +62,7 @@ export class SecurityNoticesListener {
   @OnEvent(OtpEvents.Locked, { async: true, promisify: true, suppressErrors: true })
   async onLocked(e: IdentifierLockedEvent): Promise<void> {
     // A known device's own lock is not the account's: its owner locked it, no notice.
-    if (e.subject.startsWith('kd:')) return;
+    if (e.subject.includes('#')) return;
     if (await this.users.findByEmail(e.subject)) {
       await this.send(e.subject, 'locked', { locales: e.locales ?? [], device: e.device, ip: e.ip });
     }

@@ -74,7 +74,7 @@ export class SignInFlow {
   async lockScope(session: SessionHandle, identifier: string): Promise<LockScope> {
     const known = await this.devices?.find(session, 'known', identifier);
     const client = { ...clientInfo(session.userAgent, session.ip), locales: session.languages };
-    return known ? { subject: `kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY, client } : { client };
+    return known ? { subject: `${identifier}#kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY, client } : { client };
   }
 
   /**

@@ -17,6 +17,8 @@ export interface AppConfig {
   /** True when APP_URL is https: cookies get `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
   redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (`redis://host:port` each), used instead of `redisUrl`. */
+  redisClusterNodes?: string[];
   smtpUrl?: string;
   mailFrom: string;
   /** Put the code in the mail's subject line too (visible on lock screens). */
@@ -59,14 +61,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const REQUIRED_IN_PRODUCTION = [
-  'REDIS_URL',
-  'SMTP_URL',
-  'SESSION_SECRET',
-  'OTP_SECRET',
-  'APP_URL',
-  'MFA_ENCRYPTION_KEY',
-] as const;
+const REQUIRED_IN_PRODUCTION = ['SMTP_URL', 'SESSION_SECRET', 'OTP_SECRET', 'APP_URL', 'MFA_ENCRYPTION_KEY'] as const;
 
 /**
  * Validates an environment and applies the defaults.
@@ -91,12 +86,17 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     }
   }
   const env = (vars.NODE_ENV ?? 'development') as AppConfig['env'];
+  const redis = !!(vars.REDIS_URL || vars.REDIS_CLUSTER_NODES);
   if (env === 'production') {
+    if (!redis) problems.push('REDIS_URL (or REDIS_CLUSTER_NODES) is required when NODE_ENV=production');
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!vars[name]) problems.push(`${name} is required when NODE_ENV=production`);
     }
   }
-  if (vars.MAIL_WORKER === 'off' && !vars.REDIS_URL) {
+  if (vars.REDIS_URL && vars.REDIS_CLUSTER_NODES) {
+    problems.push('Set REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
+  if (vars.MAIL_WORKER === 'off' && !redis) {
     problems.push('MAIL_WORKER=off needs REDIS_URL: without it mail is delivered by the server itself');
   }
   if (vars.MAIL_WORKER === 'off' && env === 'test' && !vars.MAIL_QUEUE) {
@@ -125,7 +125,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       'TRUST_PROXY=true trusts every X-Forwarded-For hop: a client can pick its own address and dodge the per-address budget. Prefer a hop count or subnets.',
     );
   }
-  if (!vars.REDIS_URL) {
+  if (!redis) {
     warnings.push(
       'REDIS_URL is not set: sessions, codes and accounts live in this process and vanish on restart (development only).',
     );
@@ -148,6 +148,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     appOrigin: url.origin,
     secureCookies: url.protocol === 'https:',
     redisUrl: vars.REDIS_URL,
+    redisClusterNodes: vars.REDIS_CLUSTER_NODES?.split(',').map((n) => {
+      const node = n.trim();
+      return /^rediss?:\/\//.test(node) ? node : `redis://${node}`;
+    }),
     smtpUrl: vars.SMTP_URL,
     mailFrom: vars.MAIL_FROM ?? 'Sign-in <no-reply@localhost>',
     mailCodeInSubject: vars.MAIL_CODE_IN_SUBJECT === 'true',

@@ -29,6 +29,12 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 
   @IsOptional()
+  @Matches(/^((rediss?:\/\/)?[^\s,/]+:\d{1,5})(\s*,\s*(rediss?:\/\/)?[^\s,/]+:\d{1,5})*$/, {
+    message: 'REDIS_CLUSTER_NODES must be a comma list of host:port (or redis://host:port) seed nodes',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  @IsOptional()
   @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must start with smtp:// or smtps://' })
   SMTP_URL?: string;
 

@@ -1,20 +1,12 @@
-import { type RedisClient, RedisScript, redisCall } from '../redis/index.js';
+import { ADD_TO_EXPIRING_SET, type RedisClient, redisCall } from '../redis/index.js';
 import { DeviceStore, type DeviceRecord } from './device-store.js';
-
-// KEYS: device, the account's set. ARGV: record JSON, hash, expiresAt ms, now ms.
-const SAVE = new RedisScript(`
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-local ttl = redis.call('PTTL', KEYS[2])
-local left = tonumber(ARGV[3]) - tonumber(ARGV[4])
-if ttl < left then redis.call('PEXPIRE', KEYS[2], left) end
-return 1
-`);
 
 /**
  * {@link DeviceStore} on Redis: `dv:<hash>` (the record, expiring with it) and `dva:<email>` (a sorted
  * set of the account's hashes by expiry, so they can be listed and forgotten). `take` is GETDEL.
+ * Every command touches one key (the two live in different Redis Cluster slots): the set entry is
+ * written before the record, so a live device is always listed; entries whose record is gone are
+ * dropped when the set is read.
  */
 export class RedisDeviceStore extends DeviceStore {
   constructor(
@@ -25,10 +17,11 @@ export class RedisDeviceStore extends DeviceStore {
   }
 
   async save(hash: string, record: DeviceRecord): Promise<void> {
-    await SAVE.run(
-      this.client,
-      [this.key(hash), this.accountKey(record.email)],
-      [JSON.stringify(record), hash, record.expiresAt, Date.now()],
+    await ADD_TO_EXPIRING_SET.run(this.client, [this.accountKey(record.email)], [hash, record.expiresAt, Date.now()]);
+    await redisCall(() =>
+      this.client.set(this.key(hash), JSON.stringify(record), {
+        expiration: { type: 'PXAT', value: record.expiresAt },
+      }),
     );
   }
 
@@ -43,7 +36,7 @@ export class RedisDeviceStore extends DeviceStore {
   async list(email: string): Promise<{ hash: string; record: DeviceRecord }[]> {
     const hashes = await redisCall(() => this.client.zRangeByScore(this.accountKey(email), Date.now(), '+inf'));
     if (!hashes.length) return [];
-    const raw = await redisCall(() => this.client.mGet(hashes.map((h) => this.key(h))));
+    const raw = await redisCall(() => Promise.all(hashes.map((h) => this.client.get(this.key(h)))));
     const out: { hash: string; record: DeviceRecord }[] = [];
     const gone: string[] = [];
     hashes.forEach((hash, i) => {
@@ -57,13 +50,10 @@ export class RedisDeviceStore extends DeviceStore {
 
   async remove(email: string, hashes: string[]): Promise<void> {
     if (!hashes.length) return;
-    await redisCall(() =>
-      this.client
-        .multi()
-        .del(hashes.map((h) => this.key(h)))
-        .zRem(this.accountKey(email), hashes)
-        .exec(),
-    );
+    // One key per command (they live in different Redis Cluster slots): the devices first, then the
+    // list, which drops ids whose device is gone anyway.
+    await redisCall(() => Promise.all(hashes.map((h) => this.client.del(this.key(h)))));
+    await redisCall(() => this.client.zRem(this.accountKey(email), hashes));
   }
 
   protected parse(raw: string | null): DeviceRecord | null {

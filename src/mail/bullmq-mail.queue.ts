@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type BackoffStrategy, Job, Queue, type RedisOptions } from 'bullmq';
+import { type BackoffStrategy, type ConnectionOptions, Job, Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { REDIS_DEADLINE_MS, withDeadline } from '../redis/index.js';
 import { type MailRetry, mailRetryDelay, reasonOf } from './mail.delivery.js';
 import { MailQueue } from './mail-queue.js';
@@ -20,16 +21,29 @@ export const mailBackoff: BackoffStrategy = (attemptsMade, type, _err, job) => {
 };
 
 /**
- * ioredis options of every connection BullMQ opens for the mail queue: the same Redis as
- * `REDIS_URL`, reconnecting at most 2 s apart (BullMQ's own default waits up to 20 s), like the
- * app's node-redis client.
+ * The connection BullMQ opens for the mail queue: ioredis options for the same Redis as
+ * `REDIS_URL`, or an ioredis `Cluster` of the same seed nodes as `REDIS_CLUSTER_NODES`, reconnecting
+ * at most 2 s apart (BullMQ's own default waits up to 20 s), like the app's node-redis client.
+ * @param extra ioredis options of each connection (e.g. `maxRetriesPerRequest`).
  */
-export function mailQueueConnection(url: string): RedisOptions {
-  return {
-    url,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-  };
+export function mailQueueConnection(
+  q: Pick<ResolvedMailQueueOptions, 'url' | 'clusterNodes'>,
+  extra: { maxRetriesPerRequest?: number | null } = {},
+): ConnectionOptions {
+  const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+  if (q.clusterNodes?.length) {
+    const nodes = q.clusterNodes.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port || 6379) }));
+    return new Cluster(nodes, {
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { connectTimeout: 2000, ...extra },
+    });
+  }
+  return { url: q.url, connectTimeout: 2000, retryStrategy, ...extra };
+}
+
+/** BullMQ's key prefix: `{bull}` on a Redis Cluster (every key of a queue in one slot), else its default. */
+export function mailQueuePrefix(q: Pick<ResolvedMailQueueOptions, 'clusterNodes'>): string {
+  return q.clusterNodes?.length ? '{bull}' : 'bull';
 }
 
 /** The recipient of a stored job (for logs). */
@@ -78,7 +92,8 @@ export class BullMailQueue extends MailQueue implements BeforeApplicationShutdow
       // While Redis is away a write fails after one reconnection attempt (and the mail is sent from
       // here) rather than wait for it. Not `enableOfflineQueue: false`: closing the queue while Redis
       // is away then ends in an unhandled ioredis error.
-      connection: { ...mailQueueConnection(options.url), maxRetriesPerRequest: 1 },
+      connection: mailQueueConnection(options, { maxRetriesPerRequest: 1 }),
+      prefix: mailQueuePrefix(options),
     });
     this.queue.on('error', (err: Error) => {
       // Reconnect loops repeat the same error: log each distinct one once.

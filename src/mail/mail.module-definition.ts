@@ -9,7 +9,12 @@ import type { MailSender } from './mail-sender.js';
  */
 export interface MailQueueOptions {
   /** `redis://` or `rediss://` URL of the Redis that holds the queue (BullMQ connects with ioredis). */
-  url: string;
+  url?: string;
+  /**
+   * Seed nodes (`redis://host:port`) of a Redis Cluster that holds the queue, instead of `url`: the
+   * queue's keys then carry the hash tag `{bull}` (`{bull}:<name>:*`), as BullMQ needs on a cluster.
+   */
+  clusterNodes?: string[];
   /** BullMQ queue name: its keys are `bull:<name>:*`. The server and every worker must share it. Default `mail`. */
   name?: string;
   /** Run a worker in this process (default true). False: only enqueue, another process delivers. */

@@ -10,7 +10,8 @@ import { OutboxMailSender } from './outbox-mail.sender.js';
 import { SmtpMailSender } from './smtp-mail.sender.js';
 
 /** {@link MailQueueOptions} with every default applied. */
-export type ResolvedMailQueueOptions = Required<MailQueueOptions>;
+export type ResolvedMailQueueOptions = Required<Omit<MailQueueOptions, 'url' | 'clusterNodes'>> &
+  Pick<MailQueueOptions, 'url' | 'clusterNodes'>;
 
 /** What the mail providers use: the queue (when durable) and the retry policy, defaults applied. */
 export interface ResolvedMailOptions {
@@ -38,9 +39,15 @@ export function resolveMailOptions(o: MailModuleOptions): ResolvedMailOptions {
       keepFailedDays: 7,
       temporary: false,
       ...defined(o.queue),
-      url: o.queue.url,
     };
-    if (!/^rediss?:\/\/\S+$/.test(queue.url)) problems.push('queue.url must be a redis:// or rediss:// URL');
+    const urls = queue.clusterNodes?.length ? queue.clusterNodes : [queue.url ?? ''];
+    if (!urls.every((u) => /^rediss?:\/\/\S+$/.test(u))) {
+      problems.push(
+        queue.clusterNodes?.length
+          ? 'queue.clusterNodes must be redis:// or rediss:// URLs'
+          : 'queue.url must be a redis:// or rediss:// URL',
+      );
+    }
     // BullMQ joins its keys with ':', so a name with one would read as other keys.
     if (!/^[\w.-]{1,100}$/.test(queue.name)) problems.push('queue.name must be letters, digits, ".", "_" or "-"');
     if (!Number.isInteger(queue.concurrency) || queue.concurrency < 1) {

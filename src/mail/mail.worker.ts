@@ -11,6 +11,7 @@ import {
   BullMailQueue,
   mailBackoff,
   mailQueueConnection,
+  mailQueuePrefix,
   recipientOf,
   type StoredMailJob,
 } from './bullmq-mail.queue.js';
@@ -49,7 +50,8 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const q = this.options.queue;
     if (!q?.worker) return;
     this.worker = new Worker<StoredMailJob>(q.name, (job) => this.process(job), {
-      connection: mailQueueConnection(q.url),
+      connection: mailQueueConnection(q),
+      prefix: mailQueuePrefix(q),
       concurrency: q.concurrency,
       lockDuration: q.lockMs,
       stalledInterval: Math.ceil(q.lockMs / 2),

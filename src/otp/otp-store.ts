@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
 
 /**
@@ -5,10 +6,23 @@ import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallen
  * Every method that decides (consume, recordFailure, reserveSend) must be atomic:
  * of many concurrent correct `consume` calls exactly one may return `ok`.
  *
+ * A lock subject (`identifier` of the lock methods) is an identifier, or `<identifier>#<qualifier>`
+ * for a budget of its own under that account (a known device: `<email>#kd:<hash>`): everything a
+ * store keeps for one account can live together (one Redis Cluster slot).
+ *
  * Defaults: {@link RedisOtpStore} when Redis is configured, {@link MemoryOtpStore} otherwise.
  * Swap it with `OtpModule.forRoot({ store: MyStore })` or `overrideProvider(OtpStore)`.
  */
 export abstract class OtpStore {
+  /**
+   * A new challenge id for `identifier`: random, at least 128 bits, URL-safe (`[A-Za-z0-9_-]`, at
+   * most 64 characters). A store may fold a routing key of the identifier into it (the Redis store
+   * does, so a challenge and its account's counters share a cluster slot).
+   */
+  newId(_identifier: string): string {
+    return randomBytes(16).toString('base64url');
+  }
+
   /** Saves a new challenge; it disappears by itself at `expiresAt`. */
   abstract create(challenge: StoredChallenge): Promise<void>;
   /** The live challenge, or null when it is unknown, used up or expired. */

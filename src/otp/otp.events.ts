@@ -6,7 +6,7 @@ export const OtpEvents = {
   Locked: 'otp.identifier_locked',
 } as const;
 
-/** Payload of {@link OtpEvents.Locked}: whose lock (an identifier, or `kd:<hash>` for a known device). */
+/** Payload of {@link OtpEvents.Locked}: whose lock (an identifier, or `<email>#kd:<hash>` for a known device). */
 export interface IdentifierLockedEvent extends LockClient {
   subject: string;
   /** Seconds the lock lasts. */

@@ -50,7 +50,7 @@ export class OtpService {
   async start(input: StartChallenge): Promise<IssuedCode> {
     const now = Date.now();
     const challenge: Challenge = {
-      id: randomBytes(16).toString('base64url'),
+      id: this.store.newId(input.identifier),
       purpose: input.purpose,
       identifier: input.identifier,
       factor: input.factor ?? 'email-otp',
@@ -69,7 +69,7 @@ export class OtpService {
    */
   async startStep(input: { purpose: ChallengePurpose; identifier: string }): Promise<Challenge> {
     const challenge: Challenge = {
-      id: randomBytes(16).toString('base64url'),
+      id: this.store.newId(input.identifier),
       purpose: input.purpose,
       identifier: input.identifier,
       factor: 'second-factor',

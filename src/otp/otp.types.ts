@@ -50,7 +50,10 @@ export interface FailurePolicy {
  * so a stranger's wrong answers, which lock the identifier, do not lock its owner out.
  */
 export interface LockScope {
-  /** The lock's key (e.g. `kd:<device hash>`), instead of the identifier. */
+  /**
+   * Whose lock and failures, instead of the identifier's: `<identifier>#<qualifier>` (a known
+   * device: `<email>#kd:<device hash>`), always under its account.
+   */
   subject?: string;
   /** Its failure policy, with `subject` (default the module's). */
   policy?: FailurePolicy;

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRedis, type RedisClient, RedisScript, redisCall } from '../redis/index.js';
 import { OtpStore } from './otp-store.js';
@@ -122,11 +123,17 @@ export interface RedisOtpStoreOptions {
   keyPrefix?: string;
 }
 
+/** Characters of an account's slot tag (base64url of SHA-256 of the identifier): 48 bits. */
+const TAG_LENGTH = 8;
+
 /**
  * {@link OtpStore} on Redis. Each decision is one Lua script, so it is atomic and one round trip.
- * Keys: `otp:c:<id>` (hash: d digests, newest first and space-separated, a attempts, x deadline, p purpose,
- * i identifier, f factor, m meta, u undelivered, n sends),
- * `otp:f:<identifier>` failures, `otp:l:<identifier>` lock, `otp:s:<identifier>` send times. All expire.
+ * Keys: `otp:{<tag>}c:<id>` (hash: d digests, newest first and space-separated, a attempts,
+ * x deadline, p purpose, i identifier, f factor, m meta, u undelivered, n sends),
+ * `otp:{<tag>}f:<subject>` failures, `otp:{<tag>}l:<subject>` lock, `otp:{<tag>}s:<identifier>` send
+ * times. All expire. `<tag>` is the account's slot tag (a hash of the identifier, never the
+ * identifier itself), and a challenge id starts with it: every key one script touches shares a
+ * Redis Cluster hash tag, so the scripts run unchanged on a cluster.
  */
 @Injectable()
 export class RedisOtpStore extends OtpStore {
@@ -138,6 +145,11 @@ export class RedisOtpStore extends OtpStore {
   ) {
     super();
     this.prefix = options.keyPrefix ?? 'otp:';
+  }
+
+  /** `<tag><128 random bits>`: the id carries its account's slot tag. */
+  override newId(identifier: string): string {
+    return slotTag(identifier) + randomBytes(16).toString('base64url');
   }
 
   async create(ch: StoredChallenge): Promise<void> {
@@ -167,7 +179,7 @@ export class RedisOtpStore extends OtpStore {
   async consume(id: string, identifier: string, digest: string, policy: FailurePolicy, now: number) {
     const r = (await this.eval(
       CONSUME,
-      [this.key('c', id), this.key('l', identifier), this.key('f', identifier)],
+      [this.key('c', id), this.key('l', identifier, tagOfId(id)), this.key('f', identifier, tagOfId(id))],
       [digest, now, policy.threshold, policy.windowMs, policy.baseLockMs, policy.maxLockMs],
     )) as (string | number)[];
     switch (r[0]) {
@@ -242,8 +254,19 @@ export class RedisOtpStore extends OtpStore {
     return { lockedMs: Number(lockedMs), waitMs: Number(waitMs) };
   }
 
-  protected key(kind: string, id: string): string {
-    return `${this.prefix}${kind}:${id}`;
+  /**
+   * The key of a challenge (`c`: by its id, tagged with the id's slot tag) or of an account's
+   * counter (`f`, `l`, `s`: by subject, tagged with its account's). `tag` overrides the tag (a
+   * challenge's subject keys take the challenge's).
+   */
+  protected key(kind: string, id: string, tag?: string): string {
+    return RedisOtpStore.keyOf(kind, id, this.prefix, tag);
+  }
+
+  /** {@link key} for a given prefix: for tools and tests that read the store's keys. */
+  static keyOf(kind: string, id: string, prefix = 'otp:', tag?: string): string {
+    const t = tag ?? (kind === 'c' ? tagOfId(id) : slotTag(id.split('#')[0]));
+    return t ? `${prefix}{${t}}${kind}:${id}` : `${prefix}${kind}:${id}`;
   }
 
   private toChallenge(id: string, h: Record<'a' | 'x' | 'p' | 'i' | 'f' | 'm' | 'n', string>): Challenge {
@@ -262,4 +285,14 @@ export class RedisOtpStore extends OtpStore {
   private eval(script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     return script.run(this.client, keys, args);
   }
+}
+
+/** An account's slot tag: the first 48 bits of SHA-256 of its identifier, base64url. */
+export function slotTag(identifier: string): string {
+  return createHash('sha256').update(identifier).digest('base64url').slice(0, TAG_LENGTH);
+}
+
+/** The slot tag a challenge id starts with ({@link RedisOtpStore.newId}); none for another id's shape. */
+function tagOfId(id: string): string | undefined {
+  return id.length === TAG_LENGTH + 22 ? id.slice(0, TAG_LENGTH) : undefined;
 }

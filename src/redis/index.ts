@@ -4,3 +4,5 @@ export { REDIS_CLIENT, InjectRedis, type RedisClient } from './redis.constants.j
 export { RedisHealthIndicator } from './redis-health.indicator.js';
 export { StoreUnavailableError, redisCall, withDeadline, REDIS_DEADLINE_MS } from './redis-unavailable.error.js';
 export { RedisScript } from './redis-script.js';
+export { isCluster } from './redis.providers.js';
+export { ADD_TO_EXPIRING_SET } from './expiring-set.script.js';

@@ -4,6 +4,11 @@ import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 export interface RedisModuleOptions {
   /** `redis://` or `rediss://` URL. Unset: no client is made and stores fall back to process memory. */
   url?: string;
+  /**
+   * Seed nodes of a Redis Cluster (`redis://host:port` each): node-redis's cluster client is used
+   * instead of `url`. Every store keeps the keys one command or script touches in one hash slot.
+   */
+  clusterNodes?: string[];
   /** How long boot waits for the first connection before going on without it (default 2000 ms). */
   connectTimeoutMs?: number;
 }

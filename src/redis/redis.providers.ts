@@ -1,5 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { REDIS_CLIENT, type RedisClient } from './redis.constants.js';
 import { REDIS_MODULE_OPTIONS, type RedisModuleOptions } from './redis.module-definition.js';
 
@@ -11,10 +11,9 @@ const logger = new Logger('Redis');
  * keeps reconnecting in the background so the server recovers without a restart.
  */
 export async function createRedisClient(options: RedisModuleOptions): Promise<RedisClient | null> {
-  if (!options.url) return null;
+  if (!options.url && !options.clusterNodes?.length) return null;
   let lastError = '';
-  const client: RedisClient = createClient({
-    url: options.url,
+  const connection = {
     disableOfflineQueue: true,
     // No per-command `timeout` here: it arms an abort timer per command, and does not cover
     // commands already written to a silent socket. Callers put a deadline on each call instead.
@@ -22,7 +21,10 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
       connectTimeout: options.connectTimeoutMs ?? 2000,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),
     },
-  });
+  };
+  const client: RedisClient = options.clusterNodes?.length
+    ? clusterAsClient(options.clusterNodes, connection)
+    : createClient({ url: options.url, ...connection });
   client.on('error', (err: Error) => {
     // Reconnect loops repeat the same error: log each distinct one once.
     if (err.message !== lastError) logger.error(`Redis error: ${err.message}`);
@@ -39,6 +41,32 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
   ]);
   if (!waited || !client.isReady) logger.warn('Redis is not reachable yet; retrying in the background');
   return client;
+}
+
+/**
+ * node-redis's cluster client, typed as the single-node client the stores are written against: it
+ * answers the same commands (routed by their first key, scripts by `keys`), and the stores only use
+ * commands and scripts whose keys share one hash slot. What a cluster client lacks (`SCAN`,
+ * `CONFIG` on one node) is guarded with {@link isCluster}. After a failover or a resharding it
+ * follows MOVED/ASK redirections and refreshes its slot map by itself.
+ */
+function clusterAsClient(nodes: string[], defaults: Record<string, unknown>): RedisClient {
+  const cluster = createCluster({
+    rootNodes: nodes.map((url) => ({ url })),
+    defaults,
+    // A failover's redirections (MOVED to the promoted replica) are followed a few times, then the
+    // command fails and the request answers 503 rather than wait.
+    maxCommandRedirections: 4,
+  });
+  CLUSTERS.add(cluster);
+  return cluster as unknown as RedisClient;
+}
+
+const CLUSTERS = new WeakSet<object>();
+
+/** True when `client` is a Redis Cluster client (made from `clusterNodes`). */
+export function isCluster(client: RedisClient): boolean {
+  return CLUSTERS.has(client);
 }
 
 /** The shared client ({@link REDIS_CLIENT}), or null without a URL. */

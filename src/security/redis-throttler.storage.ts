@@ -26,7 +26,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, name: string) {
-    const k = `${this.prefix}${name}:${key}`;
+    // Both keys in one hash slot (`{...}`), so the script also runs on a Redis Cluster.
+    const k = `${this.prefix}{${name}:${key}}`;
     const [hits, left, blocked, blockLeft] = (await INCREMENT.run(
       this.client,
       [k, `${k}:b`],

@@ -1,15 +1,4 @@
-import { type RedisClient, RedisScript, redisCall } from '../redis/index.js';
-
-// KEYS: the owner's set. ARGV: session id, its absolute end (ms), now. Drops ended entries, adds
-// this one, and keeps the set alive as long as its longest-lived member.
-const ADD = new RedisScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-local left = tonumber(ARGV[2]) - tonumber(ARGV[3])
-if ttl < left then redis.call('PEXPIRE', KEYS[1], left) end
-return 1
-`);
+import { ADD_TO_EXPIRING_SET, type RedisClient, redisCall } from '../redis/index.js';
 
 /**
  * The live sessions of each owner (an account), so they can be listed and ended. Entries are added
@@ -37,7 +26,7 @@ export class RedisSessionIndex extends SessionIndex {
   }
 
   async add(owner: string, sid: string, expiresAt: number): Promise<void> {
-    await ADD.run(this.client, [this.prefix + owner], [sid, expiresAt, Date.now()]);
+    await ADD_TO_EXPIRING_SET.run(this.client, [this.prefix + owner], [sid, expiresAt, Date.now()]);
   }
 
   async list(owner: string, now: number): Promise<string[]> {

@@ -15,7 +15,7 @@ export interface SignInLink {
   url: string;
   /** The `t` parameter: `<challenge id>.<secret>`. */
   token: string;
-  /** The challenge id the token names (the part before the dot; the Redis key is `otp:c:<id>`). */
+  /** The challenge id the token names (the part before the dot; its Redis key is `otpKey("c", id)`). */
   challengeId: string;
 }
 

@@ -1,8 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { createClient } from 'redis';
 import { inject } from 'vitest';
+import { RedisOtpStore } from '../../src/otp/index.js';
 import type { RedisClient } from '../../src/redis/index.js';
 
 /** A `redis-server` owned by the test process (no persistence, loopback only). */
@@ -87,8 +91,8 @@ export function hasRedisServer(): Promise<boolean> {
 }
 
 /** Spawns a watchdog-guarded redis-server on 127.0.0.1:port and waits until it answers PING. */
-async function spawnRedis(port: number, timeoutMs = 10_000): Promise<ChildProcess> {
-  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'];
+async function spawnRedis(port: number, timeoutMs = 10_000, extraArgs: string[] = []): Promise<ChildProcess> {
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', ...extraArgs];
   const child = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const collect = (d: Buffer): void => {
@@ -154,6 +158,137 @@ export async function startRedisServer(): Promise<RedisProcess> {
   };
 }
 
+/** A Redis Cluster of loopback redis-servers owned by the test process. */
+export interface RedisClusterProcess {
+  /** Seed nodes, `redis://127.0.0.1:<port>` (every node: primaries first). */
+  nodes: string[];
+  /** Ports of the primaries and of their replicas. */
+  primaries: number[];
+  replicas: number[];
+  /** Promotes the replica of the primary on `primaryPort` (`CLUSTER FAILOVER` on the replica), and waits until it serves. */
+  failover(primaryPort: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Redis Cluster of 3 primaries and 3 replicas on free loopback ports (redis-server with
+ * `--cluster-enabled yes`, joined by `redis-cli --cluster create`), and waits until every node says
+ * `cluster_state:ok`. Killed in `stop()` or when the test process exits.
+ */
+export async function startRedisCluster(): Promise<RedisClusterProcess> {
+  if (!(await hasRedisServer())) throw new Error(REDIS_INSTALL_HINT);
+  const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 6) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => killChild(c)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      children.push(
+        await spawnRedis(port, 10_000, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--dir',
+          dir,
+        ]),
+      );
+    }
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'redis-cli',
+        ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+        { timeout: 30_000 },
+        (err, _out, stderr) =>
+          err ? reject(new Error(`redis-cli --cluster create failed: ${stderr || err.message}`)) : resolve(),
+      ),
+    );
+    await waitForCluster(ports);
+    const roles = await Promise.all(ports.map((p) => nodeRole(p)));
+    const primaries = ports.filter((_, i) => roles[i] === 'master');
+    const replicas = ports.filter((_, i) => roles[i] === 'slave');
+    return {
+      nodes: [...primaries, ...replicas].map((p) => `redis://127.0.0.1:${p}`),
+      primaries,
+      replicas,
+      async failover(primaryPort) {
+        const replica = await replicaOf(primaryPort, replicas);
+        const client = createClient({ url: `redis://127.0.0.1:${replica}` });
+        await client.connect();
+        try {
+          await client.sendCommand(['CLUSTER', 'FAILOVER']);
+          const deadline = Date.now() + 15_000;
+          while ((await nodeRole(replica)) !== 'master') {
+            if (Date.now() > deadline) throw new Error(`the replica on ${replica} was not promoted`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        } finally {
+          client.destroy();
+        }
+        await waitForCluster(ports);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** `master` or `slave`, as the node on `port` says of itself. */
+async function nodeRole(port: number): Promise<string> {
+  const client = createClient({ url: `redis://127.0.0.1:${port}` });
+  await client.connect();
+  try {
+    const info = await client.info('replication');
+    return /role:(\w+)/.exec(info)?.[1] ?? 'unknown';
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The replica (among `replicas`) whose primary is the node on `primaryPort`. */
+async function replicaOf(primaryPort: number, replicas: number[]): Promise<number> {
+  for (const port of replicas) {
+    const client = createClient({ url: `redis://127.0.0.1:${port}` });
+    await client.connect();
+    try {
+      if ((await client.info('replication')).includes(`master_port:${primaryPort}`)) return port;
+    } finally {
+      client.destroy();
+    }
+  }
+  throw new Error(`no replica of the primary on ${primaryPort}`);
+}
+
+/** Waits until every node answers `cluster_state:ok` and knows all 16384 slots. */
+async function waitForCluster(ports: number[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    const client = createClient({ url: `redis://127.0.0.1:${port}` });
+    await client.connect();
+    try {
+      for (;;) {
+        const info = await client.sendCommand<string>(['CLUSTER', 'INFO']);
+        if (info.includes('cluster_state:ok') && info.includes('cluster_slots_ok:16384')) break;
+        if (Date.now() > deadline) throw new Error(`the cluster node on ${port} is not ready:\n${info}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+}
+
 /** Deletes the keys matching a glob pattern using SCAN + UNLINK (never FLUSHALL: Redis may be shared). */
 export async function flushKeys(url: string, pattern: string): Promise<number> {
   const client = createClient({ url });
@@ -193,3 +328,6 @@ export async function prefixedRedis(
     },
   };
 }
+
+/** The Redis key the OTP store keeps `kind` (`c` challenge, `f` failures, `l` lock, `s` sends) of `id` under. */
+export const otpKey = (kind: 'c' | 'f' | 'l' | 's', id: string): string => RedisOtpStore.keyOf(kind, id);
