@@ -9,7 +9,6 @@
  * - the mails themselves: `Auto-Submitted`, a stable `Message-ID`, code and link in both parts.
  */
 import { readFileSync } from 'node:fs';
-import { createClient } from 'redis';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailDispatcher } from '../src/mail/index.js';
@@ -37,7 +36,8 @@ import {
   seedAccount,
   totpCode,
 } from './support/mfa.js';
-import { otpKey, testRedisUrl } from './support/redis.js';
+import { type RedisClient } from '../src/redis/index.js';
+import { otpKey, connectTestRedis } from './support/redis.js';
 import { extractCode, type ReceivedMail } from './support/smtp.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -126,10 +126,9 @@ async function untilExpired(start: Response, ms = 150): Promise<void> {
   await sleep(Math.max(0, deadline + ms - Date.now()));
 }
 
-let redis: ReturnType<typeof createClient>;
+let redis: RedisClient;
 beforeAll(async () => {
-  redis = createClient({ url: testRedisUrl() });
-  await redis.connect();
+  redis = await connectTestRedis();
 });
 afterAll(() => redis?.destroy());
 

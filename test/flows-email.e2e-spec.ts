@@ -1,9 +1,8 @@
 import request from 'supertest';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { testRedisUrl } from './support/redis.js';
+import { connectTestRedis } from './support/redis.js';
 import { extractCode } from './support/smtp.js';
 
 /**
@@ -264,8 +263,7 @@ describe('development outbox (no REDIS_URL, no SMTP_URL)', () => {
 
     // Nothing went through SMTP, and nothing reached the test Redis: the in-process stores were used.
     expect(t.smtp.mailsTo(email)).toEqual([]);
-    const redis = createClient({ url: testRedisUrl() });
-    await redis.connect();
+    const redis = await connectTestRedis();
     try {
       expect(await redis.exists(`user:${email}`)).toBe(0);
     } finally {

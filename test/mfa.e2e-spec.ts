@@ -1,4 +1,3 @@
-import { createClient } from 'redis';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailDispatcher } from '../src/mail/index.js';
@@ -23,7 +22,8 @@ import {
   totpCode,
   wrongTotp,
 } from './support/mfa.js';
-import { otpKey, testRedisUrl } from './support/redis.js';
+import { type RedisClient } from '../src/redis/index.js';
+import { otpKey, connectTestRedis } from './support/redis.js';
 
 /**
  * Authenticator apps (TOTP) and recovery codes as second factors, end to end as a JSON client
@@ -566,10 +566,9 @@ describe('email mode with an authenticator app', () => {
 
 describe('the identifier lock counts wrong second factors like wrong emailed codes (OTP_MAX_ATTEMPTS=3)', () => {
   let t: ClockedTestApp;
-  let redis: ReturnType<typeof createClient>;
+  let redis: RedisClient;
   beforeAll(async () => {
-    redis = createClient({ url: testRedisUrl() });
-    await redis.connect();
+    redis = await connectTestRedis();
     t = await createClockedTestApp({ AUTH_FIRST_FACTOR: 'password', OTP_RESEND_SECONDS: '1', OTP_MAX_ATTEMPTS: '3' });
   });
   afterAll(async () => {

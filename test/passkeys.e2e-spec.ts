@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FactorRegistry } from '../src/auth/index.js';
 import { PasskeyStore } from '../src/passkeys/index.js';
@@ -19,7 +18,7 @@ import {
   signInWithPasswordAndEmail,
 } from './support/mfa.js';
 import { testDatabaseUrl } from './support/postgres.js';
-import { testRedisUrl } from './support/redis.js';
+import { connectTestRedis } from './support/redis.js';
 import { startOtherOrigin, VirtualAuthenticator } from './support/webauthn.js';
 
 // Passkeys over the JSON routes, with responses made by Chromium's virtual authenticator in a page
@@ -270,8 +269,7 @@ describe('passkeys (Redis)', () => {
     await addPasskey(agent, auth);
     const asker = t.agent();
     const options = await asker.post('/passkey/options').send({});
-    const redis = createClient({ url: testRedisUrl() });
-    await redis.connect();
+    const redis = await connectTestRedis();
     try {
       const ttl = await redis.ttl(`pk:ch:${options.body.challenge}`);
       expect(ttl).toBeGreaterThan(290);

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createClient } from 'redis';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
@@ -21,7 +20,8 @@ import {
   seedAccount,
   totpCode,
 } from './support/mfa.js';
-import { otpKey, testRedisUrl } from './support/redis.js';
+import { type RedisClient } from '../src/redis/index.js';
+import { otpKey, connectTestRedis } from './support/redis.js';
 import type { ReceivedMail } from './support/smtp.js';
 
 /**
@@ -109,10 +109,9 @@ const change = (agent: Agent, currentPassword: string, newPassword: string, loca
 describe('password reset and change (password mode)', () => {
   const clock = new SettableClock();
   let t: TestApp;
-  let redis: ReturnType<typeof createClient>;
+  let redis: RedisClient;
   beforeAll(async () => {
-    redis = createClient({ url: testRedisUrl() });
-    await redis.connect();
+    redis = await connectTestRedis();
     t = await createTestApp({ AUTH_FIRST_FACTOR: 'password', OTP_RESEND_SECONDS: '1' }, { clock });
   });
   afterAll(async () => {

@@ -6,13 +6,13 @@
  * codes never reaching the logs.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { MailDispatcher } from '../src/mail/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { otpKey, testRedisUrl } from './support/redis.js';
+import { type RedisClient } from '../src/redis/index.js';
+import { otpKey, connectTestRedis } from './support/redis.js';
 
 /** `METHOD /path -> status` of an answer, for failure messages (supertest keeps the request, untyped). */
 function what(res: Response): string {
@@ -49,10 +49,9 @@ function summary(res: Response): string {
 
 const retryAfter = (res: Response) => Number(res.headers['retry-after']);
 
-let redis: ReturnType<typeof createClient>;
+let redis: RedisClient;
 beforeAll(async () => {
-  redis = createClient({ url: testRedisUrl() });
-  await redis.connect();
+  redis = await connectTestRedis();
 });
 afterAll(() => redis?.destroy());
 

@@ -5,12 +5,12 @@
  * idle and absolute limits (by ageing the JSON record at `sess:<id>`), and logout.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
-import { testRedisUrl } from './support/redis.js';
+import { type RedisClient } from '../src/redis/index.js';
+import { connectTestRedis } from './support/redis.js';
 
 /** `METHOD /path -> status` of an answer, for failure messages (supertest keeps the request, untyped). */
 function what(res: Response): string {
@@ -59,10 +59,9 @@ function flagsOf(line: string): Map<string, string> {
   );
 }
 
-let redis: ReturnType<typeof createClient>;
+let redis: RedisClient;
 beforeAll(async () => {
-  redis = createClient({ url: testRedisUrl() });
-  await redis.connect();
+  redis = await connectTestRedis();
 });
 afterAll(() => redis?.destroy());
 

@@ -7,7 +7,7 @@ import type { Clock } from '../../src/clock/index.js';
 import { generateKeyRing } from '../../src/crypto/index.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app.config.js';
 import { MailDispatcher } from '../../src/mail/index.js';
-import { flushKeys, testRedisUrl } from './redis.js';
+import { flushKeys, testRedisClusterNodes, testRedisUrl } from './redis.js';
 import { TestSmtpServer, type ReceivedMail } from './smtp.js';
 
 /** A running app built exactly as `main.ts` builds it, with a real Redis and a real SMTP server. */
@@ -34,6 +34,32 @@ export function uniqueEmail(tag = 'user'): string {
 }
 
 /**
+ * The environment of a test app: Redis (the run's server, or its Redis Cluster in the `cluster`
+ * project unless `env` names `REDIS_URL`), the SMTP server at `smtpUrl`, fresh secrets, cheap
+ * password hashing and a per-address budget out of the way; `env` overrides it.
+ */
+export function testEnv(
+  smtpUrl: string,
+  env: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  const cluster = 'REDIS_URL' in env ? undefined : testRedisClusterNodes();
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster } : { REDIS_URL: testRedisUrl() }),
+    SMTP_URL: smtpUrl,
+    SESSION_SECRET: randomBytes(24).toString('base64url'),
+    OTP_SECRET: randomBytes(24).toString('base64url'),
+    MFA_ENCRYPTION_KEY: generateKeyRing(),
+    PASSWORD_HASH_MEMORY_KIB: '1024',
+    PASSWORD_HASH_ITERATIONS: '1',
+    // Every suite sends from 127.0.0.1: the per-address budget has its own test.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...env,
+  };
+}
+
+/**
  * Starts the app. `env` overrides the defaults below; a key set to `undefined` unsets it
  * (e.g. `{ REDIS_URL: undefined }` for the in-process stores).
  */
@@ -44,20 +70,7 @@ export async function createTestApp(
   const smtp = options.smtp ?? new TestSmtpServer();
   const ownSmtp = !options.smtp;
   if (ownSmtp) await smtp.start();
-  const fullEnv: Record<string, string | undefined> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    REDIS_URL: testRedisUrl(),
-    SMTP_URL: smtp.url,
-    SESSION_SECRET: randomBytes(24).toString('base64url'),
-    OTP_SECRET: randomBytes(24).toString('base64url'),
-    MFA_ENCRYPTION_KEY: generateKeyRing(),
-    PASSWORD_HASH_MEMORY_KIB: '1024',
-    PASSWORD_HASH_ITERATIONS: '1',
-    // Every suite sends from 127.0.0.1: the per-address budget has its own test.
-    RATE_LIMIT_PER_MINUTE: '100000',
-    ...env,
-  };
+  const fullEnv = testEnv(smtp.url, env);
   const app = await createApp(fullEnv, { clock: options.clock });
   await app.init();
   const http = app.getHttpServer();

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { LogLevel, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -8,12 +7,11 @@ import { AppModule } from '../../src/app.module.js';
 import { PasswordService, UserStore } from '../../src/auth/index.js';
 import { Clock } from '../../src/clock/index.js';
 import { APP_CONFIG, type AppConfig, loadConfig } from '../../src/config/app.config.js';
-import { generateKeyRing } from '../../src/crypto/index.js';
 import { formBodyParser, jsonBodyParser, utf8BodiesOnly } from '../../src/http/body.parsers.js';
 import { MailDispatcher } from '../../src/mail/index.js';
 import { TOTP_PERIOD_SECONDS, TotpService } from '../../src/totp/index.js';
-import { uniqueEmail, type TestApp } from './app.js';
-import { flushKeys, testRedisUrl } from './redis.js';
+import { testEnv, uniqueEmail, type TestApp } from './app.js';
+import { flushKeys, testRedisClusterNodes, testRedisUrl } from './redis.js';
 import { type ReceivedMail, TestSmtpServer } from './smtp.js';
 
 /**
@@ -73,19 +71,7 @@ export async function createClockedTestApp(
   const clock = options.clock ?? new TestClock();
   const smtp = new TestSmtpServer();
   await smtp.start();
-  const fullEnv: Record<string, string | undefined> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    REDIS_URL: testRedisUrl(),
-    SMTP_URL: smtp.url,
-    SESSION_SECRET: randomBytes(24).toString('base64url'),
-    OTP_SECRET: randomBytes(24).toString('base64url'),
-    MFA_ENCRYPTION_KEY: generateKeyRing(),
-    PASSWORD_HASH_MEMORY_KIB: '1024',
-    PASSWORD_HASH_ITERATIONS: '1',
-    RATE_LIMIT_PER_MINUTE: '100000',
-    ...env,
-  };
+  const fullEnv = testEnv(smtp.url, env);
   const config = loadConfig(fullEnv);
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
@@ -131,6 +117,8 @@ export async function createClockedTestApp(
  * deletes only the accounts themselves).
  */
 export async function flushMfaKeys(): Promise<void> {
+  // The `cluster` project's Redis Cluster is thrown away after the run.
+  if (testRedisClusterNodes()) return;
   const domain = uniqueEmail().split('@')[1];
   for (const pattern of [`user:*@${domain}`, `totp:a:*@${domain}`, `totp:p:enrol:*@${domain}`, `rc:*@${domain}`]) {
     await flushKeys(testRedisUrl(), pattern).catch(() => undefined);

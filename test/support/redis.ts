@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { inject } from 'vitest';
 import { RedisOtpStore } from '../../src/otp/index.js';
 import type { RedisClient } from '../../src/redis/index.js';
@@ -48,6 +48,30 @@ export function testRedisUrl(): string {
   const url = inject('redisUrl') ?? process.env.TEST_REDIS_URL;
   if (!url) throw new Error(`No Redis URL provided (is test/global-setup.ts configured?). ${REDIS_INSTALL_HINT}`);
   return url;
+}
+
+/**
+ * Seed nodes of the Redis Cluster when the suite runs in the `cluster` project (vitest.config.ts),
+ * else undefined: test apps then use `REDIS_CLUSTER_NODES` instead of `REDIS_URL`.
+ */
+export function testRedisClusterNodes(): string | undefined {
+  return inject('redisClusterNodes');
+}
+
+/**
+ * A connected client of the run's Redis, or of its Redis Cluster in the `cluster` project (typed as
+ * one client: suites read single keys, which the cluster client routes). `destroy()` closes it.
+ */
+export async function connectTestRedis(): Promise<RedisClient> {
+  const nodes = testRedisClusterNodes();
+  if (nodes) {
+    const cluster = createCluster({ rootNodes: nodes.split(',').map((n) => ({ url: `redis://${n}` })) });
+    await cluster.connect();
+    return cluster as unknown as RedisClient;
+  }
+  const client: RedisClient = createClient({ url: testRedisUrl() });
+  await client.connect();
+  return client;
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */

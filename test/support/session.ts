@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
-import { createClient } from 'redis';
 import type request from 'supertest';
-import { testRedisUrl } from './redis.js';
+import { connectTestRedis } from './redis.js';
 
 /** `sid=<value>` from a response that set the session cookie. */
 export function sessionCookie(res: request.Response): string {
@@ -18,10 +17,9 @@ export function sessionId(cookie: string): string {
   return value.slice(2, value.lastIndexOf('.'));
 }
 
-/** EXISTS on the test Redis (1 or 0). */
+/** EXISTS on the test Redis, or on the Redis Cluster in the `cluster` project (1 or 0). */
 export async function redisExists(key: string): Promise<number> {
-  const redis = createClient({ url: testRedisUrl() });
-  await redis.connect();
+  const redis = await connectTestRedis();
   try {
     return await redis.exists(key);
   } finally {
