@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * The end-to-end sign-in suites that run unchanged on a Redis Cluster (they read single keys through
  * `connectTestRedis()`, never SCAN): both sign-in modes, codes, second factors, passkeys, step-up,
- * password reset, sessions and devices.
+ * password reset, sessions and devices, two instances and a burst of sign-ins.
  */
 const CLUSTER_SUITES = [
   'test/sign-in.e2e-spec.ts',
@@ -21,6 +21,8 @@ const CLUSTER_SUITES = [
   'test/security-codes.e2e-spec.ts',
   'test/security-sessions.e2e-spec.ts',
   'test/forms.e2e-spec.ts',
+  'test/instances.e2e-spec.ts',
+  'test/load.e2e-spec.ts',
 ];
 
 export default defineConfig({

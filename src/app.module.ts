@@ -15,7 +15,7 @@ import { DatabaseModule } from './database/index.js';
 import { RecoveryCodesModule } from './recovery-codes/index.js';
 import { TotpModule } from './totp/index.js';
 import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
-import { HealthModule } from './health/health.module.js';
+import { HealthModule } from './health/index.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
 import { appOptions, usesDevOutbox } from './app.options.js';
 import { createValidationPipe, FormPageInterceptor } from './http/index.js';

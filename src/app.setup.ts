@@ -28,7 +28,8 @@ export async function createApp(
   applyHttpSetup(app, { trustProxy: config.trustProxy, secureCookies: config.secureCookies }, () => {
     if (config.env !== 'production') serveApiDocs(app, cspOf(config.secureCookies));
   });
-  app.enableShutdownHooks();
+  // No `enableShutdownHooks()`: `main.ts` stops the server with `enableGracefulShutdown` (readiness
+  // first, then in-flight requests and mail jobs), and test apps are closed by their tests.
   return app;
 }
 

@@ -21,7 +21,7 @@ export * from './security/index.js';
 export * from './session/index.js';
 export * from './totp/index.js';
 export * from './view/index.js';
-export { HealthModule } from './health/health.module.js';
+export { HealthModule, ShutdownState, enableGracefulShutdown, type GracefulShutdownOptions } from './health/index.js';
 export { AppModule } from './app.module.js';
 export { appOptions, usesDevOutbox } from './app.options.js';
 export { AppExceptionFilter, type ErrorAnswer } from './app-exception.filter.js';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { APP_CONFIG, type AppConfig, ConfigError, loadDotEnv } from './config/app.config.js';
+import { enableGracefulShutdown } from './health/index.js';
 
 async function bootstrap() {
   loadDotEnv();
@@ -16,6 +17,7 @@ async function bootstrap() {
     throw err;
   }
   const config = app.get<AppConfig>(APP_CONFIG);
+  enableGracefulShutdown(app, config.shutdown);
   await app.listen(config.port);
   new Logger('Bootstrap').log(
     `Listening on port ${config.port} (${config.appUrl}), first factor: ${config.firstFactor}`,

@@ -8,6 +8,7 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { appOptions } from './app.options.js';
 import { UndeliveredCodeListener } from './auth/undelivered-code.listener.js';
 import { type AppConfig, ConfigError, loadConfig, loadDotEnv } from './config/app.config.js';
+import { enableGracefulShutdown } from './health/index.js';
 import { MailModule } from './mail/index.js';
 import { OtpModule } from './otp/index.js';
 import { RedisModule } from './redis/index.js';
@@ -27,7 +28,9 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     const mail = appOptions.mail(config);
     if (!mail.queue)
-      throw new ConfigError('The mail worker needs REDIS_URL: without it the server delivers its own mail.');
+      throw new ConfigError(
+        'The mail worker needs REDIS_URL or REDIS_CLUSTER_NODES: without Redis the server delivers its own mail.',
+      );
     if (config.mailQueueTemporary) {
       throw new ConfigError(
         "The mail worker needs MAIL_QUEUE when NODE_ENV=test: the server's queue is its own otherwise.",
@@ -54,12 +57,15 @@ export class WorkerModule {
   }
 }
 
-/** Boots the worker: an application context that stops gracefully (current jobs first) on SIGTERM. */
+/**
+ * Boots the worker: an application context that stops gracefully on SIGTERM (the jobs in hand
+ * finish first, within `SHUTDOWN_TIMEOUT_SECONDS`; no grace period: it serves no traffic).
+ */
 export async function createWorker(config: AppConfig = loadConfig()): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
   });
-  app.enableShutdownHooks();
+  enableGracefulShutdown(app, { graceSeconds: 0, timeoutSeconds: config.shutdown.timeoutSeconds });
   return app;
 }
 

@@ -396,6 +396,8 @@ function childEnv(port: number, queue: string, smtpUrl: string): Record<string, 
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     PORT: String(port),
+    // Stop as soon as asked: the grace period before it has its own test.
+    SHUTDOWN_GRACE_SECONDS: '0',
     REDIS_URL: testRedisUrl(),
     SMTP_URL: smtpUrl,
     MAIL_QUEUE: queue,

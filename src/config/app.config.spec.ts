@@ -272,6 +272,44 @@ describe('loadConfig', () => {
       }
     });
 
+    it('takes REDIS_CLUSTER_NODES instead of REDIS_URL, never both, and reads its seed nodes', () => {
+      const nodes = '10.0.0.1:7000, redis://10.0.0.2:7001,rediss://10.0.0.3:7002';
+      const config = loadConfig({ ...PRODUCTION, REDIS_URL: undefined, REDIS_CLUSTER_NODES: nodes });
+      expect(config.redisUrl).toBeUndefined();
+      expect(config.redisClusterNodes).toEqual([
+        'redis://10.0.0.1:7000',
+        'redis://10.0.0.2:7001',
+        'rediss://10.0.0.3:7002',
+      ]);
+      expect(configError({ ...PRODUCTION, REDIS_CLUSTER_NODES: nodes }).message).toContain(
+        'Set REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both',
+      );
+      for (const bad of [
+        '10.0.0.1',
+        'http://10.0.0.1:7000',
+        '10.0.0.1:7000,,10.0.0.2:7000',
+        '10.0.0.1:7000 10.0.0.2:7000',
+      ]) {
+        expect(configError({ REDIS_CLUSTER_NODES: bad }).message, bad).toContain('REDIS_CLUSTER_NODES must be');
+      }
+    });
+
+    it('reads the shutdown timings (default 5 s of grace, then at most 25 s) and refuses others', () => {
+      expect(loadConfig({}).shutdown).toEqual({ graceSeconds: 5, timeoutSeconds: 25 });
+      expect(loadConfig({ SHUTDOWN_GRACE_SECONDS: '0', SHUTDOWN_TIMEOUT_SECONDS: '60' }).shutdown).toEqual({
+        graceSeconds: 0,
+        timeoutSeconds: 60,
+      });
+      for (const [name, value] of [
+        ['SHUTDOWN_GRACE_SECONDS', '-1'],
+        ['SHUTDOWN_GRACE_SECONDS', '301'],
+        ['SHUTDOWN_TIMEOUT_SECONDS', '0'],
+        ['SHUTDOWN_TIMEOUT_SECONDS', 'soon'],
+      ]) {
+        expect(configError({ [name]: value }).message, `${name}=${value}`).toContain(name);
+      }
+    });
+
     it('does not require them outside production', () => {
       expect(() => loadConfig({ NODE_ENV: 'development' })).not.toThrow();
       expect(() => loadConfig({ NODE_ENV: 'test' })).not.toThrow();

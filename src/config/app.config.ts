@@ -44,6 +44,11 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   trustProxy: boolean | number | string[];
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /**
+   * SIGTERM: seconds readiness answers 503 while requests are still served (`graceSeconds`), then
+   * at most `timeoutSeconds` to finish in-flight requests and mail jobs and close connections.
+   */
+  shutdown: { graceSeconds: number; timeoutSeconds: number };
   /** PostgreSQL for accounts and their credentials; unset: Redis (or memory). */
   databaseUrl?: string;
   /** Key ring (`id:base64key,...`) that encrypts authenticator secrets. */
@@ -88,7 +93,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   const env = (vars.NODE_ENV ?? 'development') as AppConfig['env'];
   const redis = !!(vars.REDIS_URL || vars.REDIS_CLUSTER_NODES);
   if (env === 'production') {
-    if (!redis) problems.push('REDIS_URL (or REDIS_CLUSTER_NODES) is required when NODE_ENV=production');
+    if (!redis)
+      problems.push('REDIS_URL is required when NODE_ENV=production (or REDIS_CLUSTER_NODES, for a Redis Cluster)');
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!vars[name]) problems.push(`${name} is required when NODE_ENV=production`);
     }
@@ -97,7 +103,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     problems.push('Set REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
   }
   if (vars.MAIL_WORKER === 'off' && !redis) {
-    problems.push('MAIL_WORKER=off needs REDIS_URL: without it mail is delivered by the server itself');
+    problems.push(
+      'MAIL_WORKER=off needs REDIS_URL (or REDIS_CLUSTER_NODES): without Redis mail is delivered by the server itself',
+    );
   }
   if (vars.MAIL_WORKER === 'off' && env === 'test' && !vars.MAIL_QUEUE) {
     problems.push(
@@ -180,6 +188,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     logLevel: (vars.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
+    shutdown: {
+      graceSeconds: vars.SHUTDOWN_GRACE_SECONDS ?? 5,
+      timeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 25,
+    },
     databaseUrl: vars.DATABASE_URL,
     mfaEncryptionKeys: vars.MFA_ENCRYPTION_KEY ?? generateKeyRing(),
     mfaEmailFallback: vars.MFA_EMAIL_FALLBACK === 'true',

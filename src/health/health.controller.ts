@@ -6,6 +6,7 @@ import { HealthAnswer, HealthNotReadyBody } from '../http/openapi.js';
 import { DatabaseHealthIndicator } from '../database/index.js';
 import { MailSender } from '../mail/index.js';
 import { RedisHealthIndicator } from '../redis/index.js';
+import { ShutdownState } from './shutdown.state.js';
 
 /** Probes: `GET /health/live` (the process answers) and `GET /health/ready` (Redis, PostgreSQL when configured, and mail work). */
 @Controller('health')
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisHealthIndicator,
     private readonly mail: MailSender,
+    private readonly shutdown: ShutdownState,
     @Optional() private readonly database?: DatabaseHealthIndicator,
   ) {}
 
@@ -35,12 +37,16 @@ export class HealthController {
     operationId: 'healthReady',
     summary: 'Readiness probe',
     description:
-      'Redis answers a PING (or the in-process stores are used), PostgreSQL answers when `DATABASE_URL` is set, and the mail transport is ready.',
+      'The process is not shutting down (SIGTERM), Redis answers a PING (or the in-process stores are used), PostgreSQL answers when `DATABASE_URL` is set, and the mail transport is ready.',
   })
   @ApiOkResponse({ description: 'Ready', type: HealthAnswer })
   @ApiServiceUnavailableResponse({ description: 'A check is down', type: HealthNotReadyBody })
   ready() {
     return this.health.check([
+      () => {
+        const process = this.indicators.check('shutdown');
+        return this.shutdown.draining ? process.down({ message: 'shutting down' }) : process.up();
+      },
       () => this.redis.isHealthy('redis'),
       ...(this.database ? [() => this.database!.isHealthy('database')] : []),
       async () => {

@@ -65,8 +65,18 @@ export class MailDispatcher implements OnApplicationShutdown {
     await this.queue.drain(Math.max(0, until - Date.now()));
   }
 
+  /**
+   * Before shutdown: waits (at most `timeoutMs`) until mails being built are handed over and, when
+   * delivered in process, until they are delivered. A durable queue's jobs are stored already and
+   * wait for a worker, so they are not waited for.
+   */
+  async settle(timeoutMs = 5000): Promise<void> {
+    if (!this.queue.durable) return this.drain(timeoutMs);
+    await Promise.race([Promise.allSettled([...this.building]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
   async onApplicationShutdown() {
-    await this.drain();
+    await this.settle();
   }
 
   /** A durable queue's answer waits for the job to be stored; an in-process one's does not wait. */

@@ -38,6 +38,7 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
   protected readonly logger = new Logger('MailWorker');
   protected worker?: Worker<StoredMailJob>;
   private lastError = '';
+  private stopping?: Promise<void>;
 
   constructor(
     @Inject(RESOLVED_MAIL_OPTIONS) protected readonly options: ResolvedMailOptions,
@@ -71,9 +72,19 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
    * Stops taking jobs and lets the ones in hand finish (BullMQ `Worker.close`), at most
    * {@link SHUTDOWN_WAIT_MS}. With Redis away, nothing in hand could be recorded as done: it closes
    * at once (BullMQ's graceful close would wait for Redis to take a QUIT), and a job left in hand
-   * is taken up again by a worker once its lock lapses.
+   * is taken up again by a worker once its lock lapses. Called once by a graceful shutdown (before
+   * the SMTP transport closes); later calls wait for the same close.
    */
-  async beforeApplicationShutdown(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.close();
+    return this.stopping;
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
+  }
+
+  private async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
     const client = await withDeadline(worker.client).catch(() => undefined);

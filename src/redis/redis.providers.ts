@@ -1,5 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { createClient, createCluster } from 'redis';
+import { checkEvictionPolicy } from './eviction-policy.js';
 import { REDIS_CLIENT, type RedisClient } from './redis.constants.js';
 import { REDIS_MODULE_OPTIONS, type RedisModuleOptions } from './redis.module-definition.js';
 
@@ -8,7 +9,8 @@ const logger = new Logger('Redis');
 /**
  * Builds the shared client. It fails fast instead of queueing while disconnected
  * (`disableOfflineQueue`), so requests get 503 in time rather than piling up, and it
- * keeps reconnecting in the background so the server recovers without a restart.
+ * keeps reconnecting in the background (100 ms doubling to at most 2 s apart) so the server
+ * recovers without a restart. Once connected, it warns unless `maxmemory-policy` is `noeviction`.
  */
 export async function createRedisClient(options: RedisModuleOptions): Promise<RedisClient | null> {
   if (!options.url && !options.clusterNodes?.length) return null;
@@ -40,6 +42,7 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
     new Promise<false>((r) => setTimeout(r, options.connectTimeoutMs ?? 2000, false).unref()),
   ]);
   if (!waited || !client.isReady) logger.warn('Redis is not reachable yet; retrying in the background');
+  else await checkEvictionPolicy(client, isCluster(client), logger);
   return client;
 }
 

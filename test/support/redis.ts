@@ -160,13 +160,14 @@ async function killChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts a dedicated redis-server (from PATH) on a free loopback port, e.g. for outage tests.
+ * Starts a dedicated redis-server (from PATH) on a free loopback port, e.g. for outage tests;
+ * `extraArgs` are more redis-server options (e.g. `--maxmemory-policy allkeys-lru`).
  * Call `stop()` in afterAll; it is also killed when the test process exits.
  */
-export async function startRedisServer(): Promise<RedisProcess> {
+export async function startRedisServer(extraArgs: string[] = []): Promise<RedisProcess> {
   if (!(await hasRedisServer())) throw new Error(REDIS_INSTALL_HINT);
   const port = await freePort();
-  let child: ChildProcess | undefined = await spawnRedis(port);
+  let child: ChildProcess | undefined = await spawnRedis(port, 10_000, extraArgs);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -175,7 +176,7 @@ export async function startRedisServer(): Promise<RedisProcess> {
       child = undefined;
     },
     async start() {
-      child ??= await spawnRedis(port);
+      child ??= await spawnRedis(port, 10_000, extraArgs);
     },
     pause: () => signalRedis(port, 'STOP'),
     resume: () => signalRedis(port, 'CONT'),
