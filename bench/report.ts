@@ -1,4 +1,5 @@
 import type { ProbeReport } from './eventloop-probe.js';
+import type { AnonymousViewsResult } from './lib/anonymous-views.js';
 import type { HttpLoadResult } from './lib/load.js';
 import type { KeyPattern } from './lib/redis-tools.js';
 import type { SignInLoadResult } from './lib/signin-load.js';
@@ -51,6 +52,8 @@ export interface Report {
       hashShareOfAppCpu: number;
     };
     passwordSignUpMemory?: { signUps: number; bytesPerSignUp: number; accountBytes: number };
+    /** New visitors' page views (no cookie): what they cost Redis. */
+    anonymous?: AnonymousViewsResult;
   };
   targets: Target[];
 }
@@ -202,6 +205,22 @@ export function evaluateTargets(r: Report): Target[] {
       gap: loss < 0.1 ? '' : `${fmt((loss - 0.1) * 100, 1)} points over`,
     });
   } else t.push({ name: 'many vs few live sessions', target: '< 10 % throughput loss', measured: '-', met: null });
+
+  const a = r.app.anonymous;
+  const anonymousName = 'Redis per anonymous page view (sign-in page, error pages)';
+  if (a) {
+    const met = a.commands === 0 && a.newKeys === 0 && a.sessionCookies === 0;
+    t.push({
+      name: anonymousName,
+      target: '0 B: no command, no key, no session cookie',
+      measured:
+        `${fmt(a.newKeyBytes / a.views, 1)} B, ${fmt(a.commands / a.views, 2)} commands, ${a.newKeys} new keys, ` +
+        `${a.sessionCookies} session cookies over ${fmt(a.views)} views`,
+      met,
+      gap: met ? '' : a.commandSamples.join(', ') || `${a.newKeys} keys, ${a.sessionCookies} session cookies`,
+    });
+  } else
+    t.push({ name: anonymousName, target: '0 B: no command, no key, no session cookie', measured: '-', met: null });
   return t;
 }
 

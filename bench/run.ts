@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import argon2 from 'argon2';
 import { BenchClient } from './lib/http-client.js';
 import { type HttpLoadOptions, type HttpTarget, httpLoad } from './lib/load.js';
+import { anonymousViews } from './lib/anonymous-views.js';
 import { hasTaskset, type Pinning, pinSelf, startRedis } from './lib/processes.js';
 import { RedisMonitor, roundTrips } from './lib/redis-monitor.js';
 import {
@@ -42,9 +43,9 @@ const value = (name: string) => {
 };
 if (flag('--help') || flag('-h')) {
   console.log(`usage: npm run bench [-- options]
-  --smoke            1 s per scenario, 200 sign-ins for memory, 2,000 sessions (CI)
+  --smoke            1 s per scenario, 200 sign-ins for memory, 2,000 sessions, 200 anonymous views (CI)
   --json <file>      also write the results as JSON
-  --only <list>      comma list of: home,email,memory,sessions,password (home includes the floors)
+  --only <list>      comma list of: home,email,memory,sessions,password,anonymous (home includes the floors)
   --seconds <n>      measured seconds per scenario (default 10; smoke 1)
   --no-pin           do not pin processes to cores with taskset
   --redis-cpu <list> cores for redis-server (default: the load generator's), or none
@@ -71,6 +72,7 @@ const P = {
   sessionsLarge: smoke ? 2000 : 100_000,
   passwordAccounts: smoke ? 600 : 6000,
   passwordSignUps: smoke ? 20 : 200,
+  anonymousViews: smoke ? 200 : 10_000,
 };
 
 const cpus = os.availableParallelism();
@@ -194,7 +196,7 @@ async function main(): Promise<number> {
     let cookie = '';
     let template = '';
     let templateTtl = 0;
-    if (runs('home') || runs('email') || runs('memory') || runs('sessions')) {
+    if (runs('home') || runs('email') || runs('memory') || runs('sessions') || runs('anonymous')) {
       log('starting the app: AUTH_FIRST_FACTOR=email, AUTH_SIGNUP=open');
       app = await startApp('email', { ...baseEnv, AUTH_FIRST_FACTOR: 'email' }, serverCpus, { cpuProfDir });
       running.push(app);
@@ -212,6 +214,8 @@ async function main(): Promise<number> {
         ttl: templateTtl,
       };
       report.app.trace = await traceSignIn(app, redisServer.port, smtp, nextEmail());
+      // A browser keeps the page's CSRF cookie too: without it every page view would be sent a new one.
+      cookie = await withCsrfCookie(app.port, cookie);
     }
 
     // 1 + 2: the floors and the protected page, measured in turn.
@@ -257,6 +261,25 @@ async function main(): Promise<number> {
       check('GET /home', report.app.home);
       await httpFloor.stop();
       await expressFloor.stop();
+    }
+
+    // New visitors' page views: the sign-in page and error pages store nothing.
+    if (runs('anonymous') && app) {
+      // Email mode: /register is a 404 page there, like any unknown path.
+      const paths = { '/auth': 200, '/register': 404, '/no-such-page': 404 };
+      log(
+        `anonymous page views: ${P.anonymousViews.toLocaleString('en')} new visitors of ${Object.keys(paths).join(', ')}`,
+      );
+      const r = await anonymousViews({
+        port: app.port,
+        redis,
+        redisPort: redisServer.port,
+        paths,
+        count: P.anonymousViews,
+        users: P.users,
+      });
+      report.app.anonymous = r;
+      check('anonymous page views', r);
     }
 
     // 3: email-mode sign-ins.
@@ -521,6 +544,19 @@ async function traceSignIn(app: AppServer, redisPort: number, smtp: SmtpSink, em
     mon.stop();
   }
   return out;
+}
+
+/** `cookie` plus the CSRF cookie that `GET /home` sets for it. */
+async function withCsrfCookie(port: number, cookie: string): Promise<string> {
+  const c = new BenchClient(port);
+  c.cookie = cookie;
+  try {
+    const page = await c.get('/home');
+    const csrf = page.setCookie.find((line) => line.startsWith('csrf='))?.split(';', 1)[0];
+    return csrf ? `${cookie}; ${csrf}` : cookie;
+  } finally {
+    c.close();
+  }
 }
 
 /** Lets the last deliveries and writes land; returns Redis used_memory. */

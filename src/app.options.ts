@@ -39,7 +39,11 @@ export const appOptions = {
     },
   }),
   session: (c: AppConfig): SessionModuleOptions => ({ secrets: c.sessionSecrets, secure: c.secureCookies }),
-  security: (c: AppConfig): SecurityModuleOptions => ({ appOrigin: c.appOrigin, csrfSecret: c.sessionSecrets[0] }),
+  security: (c: AppConfig): SecurityModuleOptions => ({
+    appOrigin: c.appOrigin,
+    csrfSecret: c.sessionSecrets[0],
+    secure: c.secureCookies,
+  }),
   /** Without SMTP_URL a JSON transport stands in (the outbox sender never calls it). */
   mailer: (c: AppConfig): MailerOptions => ({
     transport: c.smtpUrl ? smtpTransport(c.smtpUrl) : { jsonTransport: true },

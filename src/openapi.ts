@@ -36,7 +36,7 @@ route does not take, a repeated field, or \`null\` is a 400 \`validation_failed\
 **CSRF.** A POST with a cross-site \`Origin\` (only \`APP_URL\`'s origin is same-origin) or
 \`Sec-Fetch-Site: cross-site\` is a 403 \`cross_site_request\`. JSON posts need a JSON content type
 (\`application/json\`) and a same-origin \`Origin\` (or none, outside browsers). Form posts need the
-\`_csrf\` field of the page's form (else 403 \`csrf_invalid\`). A POST without a body needs no content
+\`_csrf\` field of the page's form and the CSRF cookie the page set (else 403 \`csrf_invalid\`). A POST without a body needs no content
 type and no token (its \`Origin\` is still checked).
 
 **Answers.** A request with a JSON body, or whose \`Accept\` prefers JSON, gets JSON: send

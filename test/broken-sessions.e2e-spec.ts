@@ -157,13 +157,16 @@ for (const mode of ['email', 'password'] as const satisfies Mode[]) {
     const signInFields = (email: string): Record<string, string> =>
       mode === 'password' ? { email, password: PASSWORD } : { email };
 
-    /** A session stored by `GET /auth`, then overwritten with `variant`: its cookie and key. */
+    /**
+     * A session stored by a signed-out `GET /home` (it keeps the page to return to), then overwritten
+     * with `variant`: its cookie and key.
+     */
     async function brokenSession(variant: Variant, agent?: Agent): Promise<{ cookie: string; key: string }> {
-      const res = await (agent ?? request(t.http)).get('/auth');
-      expect(res.status).toBe(200);
+      const res = await (agent ?? request(t.http)).get('/home');
+      expect(res.status).toBe(303);
       const cookie = sessionCookie(res);
       const key = `sess:${sessionId(cookie)}`;
-      expect(await redis.exists(key), 'GET /auth stored a session').toBe(1);
+      expect(await redis.exists(key), 'GET /home stored a session').toBe(1);
       await variant.write(key);
       expect(await redis.type(key), `${variant.name} is written`).toBe(variant.type);
       return { cookie, key };
@@ -191,15 +194,21 @@ for (const mode of ['email', 'password'] as const satisfies Mode[]) {
 
         const page = await agent.get('/auth');
         expect(page.status, `${v}: GET /auth`).toBe(200);
-        const renewed = sessionCookie(page);
-        expect(sessionId(renewed), `${v}: a new session id`).not.toBe(sessionId(cookie));
         expect(await redis.exists(key), `${v}: the broken key is deleted`).toBe(0);
-        expect(await redis.exists(`sess:${sessionId(renewed)}`), `${v}: the new session is stored`).toBe(1);
+        // The sign-in page stores nothing: the new session starts with the form's post.
+        const cookies = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
+        expect(
+          cookies.filter((c) => c.startsWith('sid=')),
+          `${v}: no session cookie yet`,
+        ).toEqual([]);
 
         const email = await account('broken-flow');
         const started = await postForm(agent, '/auth', { _csrf: csrfFrom(page.text), ...signInFields(email) });
         expect(started.status, `${v}: POST /auth (form)`).toBe(303);
         expect(started.headers.location, v).toBe('/verify');
+        const renewed = sessionCookie(started);
+        expect(sessionId(renewed), `${v}: a new session id`).not.toBe(sessionId(cookie));
+        expect(await redis.exists(`sess:${sessionId(renewed)}`), `${v}: the new session is stored`).toBe(1);
 
         const codePage = await agent.get('/verify');
         expect(codePage.status, `${v}: GET /verify`).toBe(200);

@@ -30,17 +30,31 @@ describe('per-address request budget', () => {
     expect(other.status).toBe(200);
   });
 
-  it('counts the GETs of visitors without a stored session (each may create one)', async () => {
+  it("counts a signed-out visitor's GETs of pages that need sign-in (each keeps a page to return to)", async () => {
     const ip = address();
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await t.agent().get('/auth').set('X-Forwarded-For', ip)).status);
-    expect(statuses).toEqual([200, 200, 200, 429]);
+    for (let i = 0; i < 4; i++) statuses.push((await t.agent().get('/home').set('X-Forwarded-For', ip)).status);
+    expect(statuses).toEqual([303, 303, 303, 429]);
+  });
+
+  it('never counts the sign-in and sign-up pages of new visitors (they store nothing)', async () => {
+    const ip = address();
+    for (let i = 0; i < 6; i++) {
+      const page = await t.agent().get('/auth').set('X-Forwarded-For', ip);
+      expect(page.status).toBe(200);
+      expect(page.headers['set-cookie']?.toString()).not.toMatch(/(^|,)sid=/);
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await t.agent().post('/auth').set('X-Forwarded-For', ip).send({ email: uniqueEmail() })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200]);
   });
 
   it('never counts the GETs of a session that is already stored', async () => {
     const ip = address();
     const agent = t.agent();
-    expect((await agent.get('/auth').set('X-Forwarded-For', ip)).status).toBe(200); // 1: creates the session
+    expect((await agent.get('/home').set('X-Forwarded-For', ip)).status).toBe(303); // 1: creates the session
     for (let i = 0; i < 6; i++) {
       expect((await agent.get('/auth').set('X-Forwarded-For', ip)).status).toBe(200);
       expect((await agent.get('/home').set('X-Forwarded-For', ip)).status).toBe(303);

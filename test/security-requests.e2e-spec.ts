@@ -1,5 +1,5 @@
 /**
- * Security rules about requests and answers, end to end: CSRF (synchronizer token, Origin and
+ * Security rules about requests and answers, end to end: CSRF (signed double-submit token, Origin and
  * Sec-Fetch-Site, content types), strict input, security headers, and answers that do not tell
  * known and unknown addresses apart (enumeration).
  */
@@ -26,7 +26,7 @@ function csrfOf(res: Response): string {
   return token;
 }
 
-/** Loads a page and returns its CSRF token (the session now holds it). */
+/** Loads a page and returns its CSRF token (the agent now holds its cookie). */
 async function pageToken(agent: Agent, path = '/auth'): Promise<string> {
   const res = await agent.get(path);
   expect(res.status).toBe(200);

@@ -101,12 +101,18 @@ describe('password mode over http', () => {
     return email;
   }
 
-  /** A full sign-in with a hand-held cookie, recording the cookie after each step. */
+  /**
+   * A stored signed-out session: a page that needs sign-in keeps the page to return to (the sign-in
+   * page itself stores nothing).
+   */
+  const signedOutSession = async () => cookieOf(await http().get('/home'));
+
+  /** A full sign-in with a hand-held cookie (a signed-out session), recording the cookie after each step. */
   async function signIn(tag: string, initialCookie?: string) {
     const email = await newUser(tag);
-    const page = await (initialCookie ? http().get('/auth').set('Cookie', initialCookie) : http().get('/auth'));
+    const before = initialCookie ?? (await signedOutSession());
+    const page = await http().get('/auth').set('Cookie', before);
     expect(page.status).toBe(200);
-    const before = initialCookie ?? cookieOf(page);
     const started = await http().post('/auth').set('Cookie', before).send({ email, password: PASSWORD });
     expect(started.status).toBe(200);
     const pending = cookieOf(started);
@@ -155,8 +161,8 @@ describe('password mode over http', () => {
     });
 
     it('defeats session fixation: a cookie planted before sign-in never becomes signed in', async () => {
-      // The attacker gets a real session cookie from the sign-in page and plants it in the victim's browser.
-      const planted = cookieOf(await http().get('/auth'));
+      // The attacker gets a real (signed-out) session cookie and plants it in the victim's browser.
+      const planted = await signedOutSession();
       const victim = await signIn('fixation', planted);
       expect(victim.pending).not.toBe(planted);
       expect(idOf(victim.after)).not.toBe(idOf(planted));
@@ -303,9 +309,17 @@ describe('https deployment (APP_URL https, behind a TLS proxy with TRUST_PROXY=1
     expect(page.status).toBe(200);
     expect(page.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(page.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+    // The sign-in page starts no session; its form's CSRF cookie has the same flags.
+    expect(setCookieLine(page, COOKIE)).toBeUndefined();
+    const csrfFlags = flagsOf(setCookieLine(page, '__Host-csrf')!);
+    expect(csrfFlags.has('secure')).toBe(true);
+    expect(csrfFlags.has('httponly')).toBe(true);
+    expect(csrfFlags.get('samesite')).toBe('Lax');
+    expect(csrfFlags.get('path')).toBe('/');
+    expect(csrfFlags.has('domain')).toBe(false);
+    expect(csrfFlags.has('expires') || csrfFlags.has('max-age')).toBe(false);
     const started = await viaProxy(request(t.http).post('/auth'))
       .set('Origin', 'https://app.example.test')
-      .set('Cookie', cookieOf(page, COOKIE))
       .send({ email });
     expect(started.status).toBe(200);
     expect(setCookieLine(started, 'sid')).toBeUndefined();

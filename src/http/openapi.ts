@@ -193,7 +193,7 @@ const ERRORS = {
   csrf_invalid: {
     status: 403,
     schema: ErrorBody,
-    when: 'a form post without the valid `_csrf` token of its session (JSON posts need none)',
+    when: 'a form post without the `_csrf` token of its page and CSRF cookie (JSON posts need none)',
     example: { error: 'csrf_invalid', message: 'The form has expired; reload the page and try again' },
   },
   signup_closed: {

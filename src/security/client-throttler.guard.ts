@@ -1,25 +1,31 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { isRead } from '../http/index.js';
+import type { SessionData } from 'express-session';
+import { IS_PUBLIC, isRead } from '../http/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
-import { RedisSessionStore, wasLoaded } from '../session/index.js';
 import { ClientRateLimitedError } from './security.errors.js';
 
 /**
  * Per-client-address budget (`@nestjs/throttler`), on top of the per-identifier limits: it slows one
- * address spraying many identifiers, or minting sessions. It counts POSTs and the GETs of visitors
- * without a stored session; signed-in page views are never counted (no extra Redis round trip). The address comes from trusted proxies only
- * (`TRUST_PROXY`).
+ * address spraying many identifiers, or minting sessions. It counts POSTs, and the GETs that may
+ * start a session: a visitor without one asking for a page that needs sign-in (the page to return to
+ * is kept). Other page views store nothing and are never counted (no Redis write, no round trip).
+ * The address comes from trusted proxies only (`TRUST_PROXY`).
  */
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method === 'POST') return false;
-    // A GET without a stored session may create one (a form's CSRF token, a page to return to):
-    // count those, so one address cannot fill Redis with sessions. Signed-in page views stay free.
-    return !(req.session && req.sessionStore instanceof RedisSessionStore && !wasLoaded(req.session));
+    // Open pages (sign-in, sign-up: their CSRF token needs no session) and a session's own page
+    // views write nothing; only a guarded page seen without a session may create one.
+    const open = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const session = req.session as Partial<SessionData> | undefined;
+    return open === true || !session || typeof session.createdAt === 'number';
   }
 
   /** A GET still gets its page when the budget's store is down; a POST fails (503) as it would anyway. */

@@ -12,7 +12,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * CSRF defence for every state-changing request, in this order:
  * 1. cross-site: an `Origin` other than the app's, or `Sec-Fetch-Site: cross-site` -> 403;
  * 2. a body must be JSON (which a cross-site form cannot send) or a URL-encoded form -> else 415;
- * 3. a form must carry the session's `_csrf` token -> else 403 (503 when the session store is down).
+ * 3. a form must carry its `_csrf` token, the one in its CSRF cookie, bound to the session if any
+ *    (see {@link CsrfService}) -> else 403 (503 when the session store is down).
  * Also marks every dynamic answer `Cache-Control: no-store`.
  */
 @Injectable()

@@ -4,8 +4,13 @@ import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 export interface SecurityModuleOptions {
   /** `scheme://host[:port]` of the public URL; a POST whose Origin differs is refused. */
   appOrigin: string;
-  /** Key of the CSRF token HMAC, at least 32 characters (the app passes the session signing secret). */
+  /** Key the CSRF tokens' HMAC key is derived from, at least 32 characters (the app passes the session signing secret). */
   csrfSecret: string;
+  /**
+   * `Secure` CSRF cookie with the `__Host-` prefix (`__Host-csrf`, else `csrf`); set it as the session
+   * cookie's. Default: true when {@link appOrigin} is https.
+   */
+  secure?: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@ import { ViewRenderer } from './view.renderer.js';
 /** Page-level data every page template may use. */
 export interface PageContext {
   title?: string;
-  /** False for pages without a form (error pages): no CSRF token, so no session is created for them. */
+  /** False for pages without a form (error pages): no CSRF token, so no cookie is set for them. */
   form?: boolean;
   error?: { error: string; message: string; [k: string]: unknown };
   [k: string]: unknown;
@@ -14,7 +14,8 @@ export interface PageContext {
 
 /**
  * Renders a page in the main layout, in the reader's language, with the CSRF token (when the app
- * has `SecurityModule`), and sends it uncached.
+ * has `SecurityModule`; its cookie goes with the answer when new), and sends it uncached. Rendering
+ * writes nothing to the session: a new visitor's page view stores nothing.
  */
 @Injectable()
 export class PageRenderer {
