@@ -1,7 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import nodemailer from 'nodemailer';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../src/config/app.config.js';
+import { generateKeyRing } from '../src/crypto/index.js';
+import { createTestApp, type TestApp } from './support/app.js';
 import { flushKeys, freePort, startRedisServer, testRedisUrl, type RedisProcess } from './support/redis.js';
 import { extractCode, TestSmtpServer } from './support/smtp.js';
 
@@ -148,5 +154,185 @@ describe('Redis helpers', () => {
       expect(await c2.ping()).toBe('PONG');
       c2.destroy();
     });
+  });
+});
+
+/**
+ * The container files, read as text (no Docker engine here): the Dockerfile's stages, user and
+ * health check (run for real against a listening app), and docker-compose.yml's services, each
+ * app service's environment checked by the app's own config validation after compose's `${...}`
+ * interpolation.
+ */
+describe('Dockerfile and docker-compose.yml', () => {
+  const ROOT = new URL('../', import.meta.url);
+  const read = (file: string) => readFileSync(new URL(file, ROOT), 'utf8');
+
+  /** The Dockerfile's instructions (continuations joined, comments dropped), by stage. */
+  function dockerStages(): { name: string; from: string; lines: string[] }[] {
+    const lines = read('Dockerfile')
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const stages: { name: string; from: string; lines: string[] }[] = [];
+    for (const line of lines) {
+      const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+      if (from) stages.push({ from: from[1], name: from[2] ?? '', lines: [] });
+      else stages.at(-1)?.lines.push(line);
+    }
+    return stages;
+  }
+
+  /** compose's interpolation: `${VAR}`, `${VAR:-default}`, `${VAR:?message}` (throws), `$$`. */
+  function interpolate(value: string, vars: Record<string, string>): string {
+    return value.replace(/\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g, (all, name?: string, op?: string, arg?: string) => {
+      if (all === '$$') return '$';
+      const v = vars[name!];
+      if (v) return v;
+      if (op === '?') throw new Error(`${name}: ${arg}`);
+      return op === '-' ? arg! : '';
+    });
+  }
+
+  type Service = {
+    build?: string;
+    image?: string;
+    command?: string[];
+    entrypoint?: string[];
+    environment?: Record<string, string>;
+    profiles?: string[];
+    ports?: string[];
+    volumes?: string[];
+    healthcheck?: { disable?: boolean };
+    depends_on?: Record<string, { condition: string }>;
+  };
+  const compose = () => parseYaml(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+
+  it('Dockerfile: deps with npm ci, a build, production dependencies, and a runtime as a non-root user', () => {
+    const stages = dockerStages();
+    expect(stages.map((s) => s.name)).toEqual(['deps', 'build', 'prod-deps', 'runtime']);
+    const [deps, build, prod, runtime] = stages;
+    expect(deps.lines).toContainEqual(expect.stringMatching(/^RUN npm ci\b/));
+    expect(build.from).toBe('deps');
+    expect(build.lines).toContain('RUN npm run build');
+    expect(prod.lines).toContainEqual(expect.stringMatching(/^RUN npm ci .*--omit=dev/));
+    // The runtime has no compiler, no dev dependencies and no sources but the password list.
+    expect(runtime.lines).toContain('COPY --from=prod-deps /app/node_modules ./node_modules');
+    expect(runtime.lines).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime.lines.filter((l) => /^RUN npm/.test(l))).toEqual([]);
+    const users = runtime.lines.filter((l) => l.startsWith('USER '));
+    expect(users).toEqual(['USER node']);
+    expect(runtime.lines.at(-1)).toBe('CMD ["node", "dist/main.js"]');
+  });
+
+  it('Dockerfile: the runtime holds what package.json ships (views, assets, the password list), not the docs', () => {
+    const runtime = dockerStages().at(-1)!;
+    const copied = runtime.lines.flatMap((l) => /^COPY (?!--from)(\S+) /.exec(l)?.[1] ?? []);
+    const files = (JSON.parse(read('package.json')) as { files: string[] }).files;
+    const runtimeFiles = files.filter((f) => f !== 'dist' && !f.endsWith('.md'));
+    expect(copied.sort()).toEqual(['package.json', ...runtimeFiles].sort());
+    // The entry points the compose file and the README name are built from these sources.
+    for (const entry of ['src/main.ts', 'src/worker.ts', 'src/admin/admin.cli.ts']) {
+      expect(existsSync(new URL(entry, ROOT)), entry).toBe(true);
+    }
+    const ignored = read('.dockerignore').split('\n');
+    for (const dir of ['node_modules', 'dist', '.git', '.env']) expect(ignored).toContain(dir);
+  });
+
+  describe('the HEALTHCHECK, run as Docker runs it', () => {
+    let t: TestApp;
+    let port: number;
+    beforeAll(async () => {
+      t = await createTestApp();
+      port = await freePort();
+      await t.app.listen(port, '127.0.0.1');
+    });
+    afterAll(() => t?.close());
+
+    it('uses node (no curl in a slim image) on /health/ready: 0 when ready, 1 when nothing answers', async () => {
+      const healthcheck = dockerStages()
+        .at(-1)!
+        .lines.find((l) => l.startsWith('HEALTHCHECK '));
+      const cmd = JSON.parse(/ CMD (\[.*\])$/.exec(healthcheck ?? '')?.[1] ?? 'null') as string[] | null;
+      expect(cmd?.slice(0, 2)).toEqual(['node', '-e']);
+      expect(cmd?.[2]).toContain('/health/ready');
+      const run = (p: number) =>
+        new Promise<number | null>((resolve) =>
+          execFile(process.execPath, cmd!.slice(1), { env: { PORT: String(p) } }, (err) =>
+            resolve(err ? ((err as { code?: number }).code ?? null) : 0),
+          ),
+        );
+      expect(await run(port)).toBe(0);
+      expect(await run(await freePort())).toBe(1);
+    });
+  });
+
+  it('docker-compose.yml: the server, a worker, Redis with an append-only file, and Mailpit', () => {
+    const { services } = compose();
+    const { server, worker, redis, mailpit } = services;
+    expect(server.build).toBe('.');
+    expect(worker.image).toBe(server.image);
+    expect(worker.command).toEqual(['node', 'dist/worker.js']);
+    expect(worker.healthcheck).toEqual({ disable: true });
+    expect(server.environment).toMatchObject({
+      REDIS_URL: 'redis://redis:6379',
+      SMTP_URL: 'smtp://mailpit:1025',
+      MAIL_WORKER: 'off',
+    });
+    expect(worker.environment?.REDIS_URL).toBe(server.environment?.REDIS_URL);
+    expect(redis.image).toMatch(/^redis:7\b/);
+    expect(redis.command?.join(' ')).toContain('--appendonly yes');
+    expect(redis.volumes).toEqual(['redis-data:/data']);
+    expect(mailpit.image).toMatch(/^axllent\/mailpit\b/);
+    expect(mailpit.ports).toContain('8025:8025');
+    for (const s of [server, worker, redis, mailpit]) expect(s.profiles).toBeUndefined();
+  });
+
+  it('docker-compose.yml: a cluster profile of 3 primaries, joined once, and a server on REDIS_CLUSTER_NODES', () => {
+    const { services } = compose();
+    const inProfile = Object.entries(services).filter(([, s]) => s.profiles?.includes('cluster'));
+    const nodes = inProfile.filter(([, s]) => s.command?.join(' ').includes('--cluster-enabled yes'));
+    expect(nodes.map(([name]) => name)).toEqual(['redis-node-1', 'redis-node-2', 'redis-node-3']);
+    for (const [, node] of nodes) expect(node.command?.join(' ')).toContain('--appendonly yes');
+    expect(new Set(nodes.map(([, n]) => n.volumes?.[0])).size).toBe(3);
+
+    const init = services['cluster-init'];
+    expect(init.profiles).toEqual(['cluster']);
+    const script = init.entrypoint?.join(' ') ?? '';
+    expect(script).toContain('redis-cli --cluster create');
+    expect(script).toContain('--cluster-replicas 0');
+    for (const [name] of nodes) expect(script).toContain(name);
+
+    const server = services['server-cluster'];
+    expect(server.profiles).toEqual(['cluster']);
+    expect(server.depends_on?.['cluster-init']).toEqual({ condition: 'service_completed_successfully' });
+    expect(server.environment?.REDIS_URL).toBeUndefined();
+    expect(server.environment?.REDIS_CLUSTER_NODES?.split(',')).toEqual(nodes.map(([name]) => `redis://${name}:6379`));
+  });
+
+  it("docker-compose.yml: every app service's environment passes the app's config validation, and needs the secrets", () => {
+    const { services } = compose();
+    const secrets = {
+      SESSION_SECRET: 'a'.repeat(40),
+      OTP_SECRET: 'b'.repeat(40),
+      MFA_ENCRYPTION_KEY: generateKeyRing(),
+    };
+    const known = new Set(
+      [...read('src/config/env.schema.ts').matchAll(/^ {2}([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]),
+    );
+    const apps = Object.entries(services).filter(([, s]) => s.image === services.server.image);
+    expect(apps.map(([name]) => name).sort()).toEqual(['server', 'server-cluster', 'worker']);
+    for (const [name, s] of apps) {
+      const env = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), secrets)]),
+      );
+      for (const key of Object.keys(env)) expect(known, `${name}: ${key}`).toContain(key);
+      const config = loadConfig(env);
+      expect(config.env, name).toBe('production');
+      expect(config.redisUrl ?? config.redisClusterNodes, name).toBeTruthy();
+      expect(config.smtpUrl, name).toBe('smtp://mailpit:1025');
+      // Without the secrets compose stops with the variable's name.
+      expect(() => interpolate(String(s.environment?.OTP_SECRET), {}), name).toThrow(/^OTP_SECRET: set OTP_SECRET/);
+    }
   });
 });

@@ -153,6 +153,7 @@ describe('a code mail in the durable queue', () => {
       to: refused,
       template: 'code',
       tag: expect.stringMatching(/^challenge:/),
+      locale: 'en',
     });
     expect(failed.failedReason).toMatch(/550/);
   });
@@ -247,6 +248,7 @@ describe('SMTP faults, with the worker in the server', () => {
       to: email,
       template: 'code',
       tag: expect.stringMatching(/^challenge:/),
+      locale: 'en',
     });
     expect(job.opts.removeOnFail).toEqual({ age: 7 * 86_400 });
     // Past every retry delay (0.25 s + 1 s + 4 s) nothing more was tried.

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthEvents, UserStore } from '../auth/index.js';
 import { OtpEvents } from '../otp/index.js';
@@ -27,8 +27,10 @@ const EVENTS = [
  * or a session id: only those fields are read from the payloads.
  */
 @Injectable()
-export class ActivityListener implements OnModuleInit {
+export class ActivityListener implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Activity');
+  /** Records being written: a process that stops right after an event (a command line) still keeps it. */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     protected readonly store: AccountStore,
@@ -39,7 +41,15 @@ export class ActivityListener implements OnModuleInit {
   // One listener per name, added by hand: `@OnEvent` does not tell a handler which event it got.
   onModuleInit() {
     for (const name of EVENTS)
-      this.events?.on(name, (payload: Record<string, unknown>) => void this.add(name, payload));
+      this.events?.on(name, (payload: Record<string, unknown>) => {
+        const write = this.add(name, payload).finally(() => this.writing.delete(write));
+        this.writing.add(write);
+      });
+  }
+
+  /** Waits for the records being written (before the Redis client closes). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
   }
 
   /** Records one event (`name`) for the account the payload names. */

@@ -17,9 +17,16 @@ export type { User } from './users/user.types.js';
 export { PasswordService } from './password.service.js';
 export { PasswordHold } from './password-hold.js';
 export { SignInService, type FirstFactorInput } from './sign-in.service.js';
-export { SignInFlow, type CodeSent, type SecondFactorRequired, type Authenticated } from './sign-in-flow.service.js';
+export {
+  SignInFlow,
+  knownDeviceSubject,
+  type CodeSent,
+  type SecondFactorRequired,
+  type Authenticated,
+} from './sign-in-flow.service.js';
 export { ChallengeService, type PendingView, type VerifyInput } from './challenge.service.js';
 export { StepUpService } from './step-up.service.js';
-export { EmailCodeService, type Decoy } from './email-code.service.js';
+export { EmailCodeService, type Decoy, challengeOfTag } from './email-code.service.js';
+export { parseEmail } from './dto/email.transform.js';
 export * from './auth.errors.js';
 export * from './auth.events.js';

@@ -42,6 +42,11 @@ export const KNOWN_DEVICE_POLICY: FailurePolicy = {
   maxLockMs: 15 * 60_000,
 };
 
+/** The lock subject of a known device of `identifier`: its own failure budget under the account. */
+export function knownDeviceSubject(identifier: string, deviceHash: string): string {
+  return `${identifier}#kd:${deviceHash}`;
+}
+
 /** Who a flow is for and what it has passed so far. */
 type FlowStart = Pick<PendingSignIn, 'purpose' | 'identifier' | 'factors'>;
 
@@ -74,7 +79,9 @@ export class SignInFlow {
   async lockScope(session: SessionHandle, identifier: string): Promise<LockScope> {
     const known = await this.devices?.find(session, 'known', identifier);
     const client = { ...clientInfo(session.userAgent, session.ip), locales: session.languages };
-    return known ? { subject: `${identifier}#kd:${known.hash}`, policy: KNOWN_DEVICE_POLICY, client } : { client };
+    return known
+      ? { subject: knownDeviceSubject(identifier, known.hash), policy: KNOWN_DEVICE_POLICY, client }
+      : { client };
   }
 
   /**

@@ -55,4 +55,6 @@ export interface RedactedMailJob {
   to: string;
   tag?: string;
   template?: string;
+  /** The mail's language: a mail sent again for the same purpose (an operator's retry) speaks it too. */
+  locale?: string;
 }

@@ -147,7 +147,13 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const kept: RedactedMailJob =
       'message' in data
         ? { redacted: true, to: data.message.to, ...(data.message.tag ? { tag: data.message.tag } : {}) }
-        : { redacted: true, to: data.to, template: data.template, ...(data.tag ? { tag: data.tag } : {}) };
+        : {
+            redacted: true,
+            to: data.to,
+            template: data.template,
+            ...(data.tag ? { tag: data.tag } : {}),
+            ...(data.locale ? { locale: data.locale } : {}),
+          };
     await job.updateData(kept).catch((err: unknown) => {
       this.logger.warn(`Could not remove the content of a failed mail job to ${kept.to}: ${reasonOf(err)}`);
     });

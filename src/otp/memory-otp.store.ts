@@ -1,7 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OtpStore } from './otp-store.js';
-import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+import type {
+  Challenge,
+  ConsumeResult,
+  FailurePolicy,
+  SendPolicy,
+  StoredChallenge,
+  SubjectCounters,
+} from './otp.types.js';
+import { sendWaitMs } from './send-budget.js';
 
 interface Counter {
   n: number;
@@ -88,18 +96,28 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
     const maxWindow = Math.max(policy.cooldownMs, ...policy.caps.map((c) => c.windowMs));
     const times = (this.sends.get(identifier) ?? []).filter((t) => t > now - maxWindow);
     this.sends.set(identifier, times);
-    const last = times.at(-1);
-    if (last !== undefined && now - last < policy.cooldownMs) return policy.cooldownMs - (now - last);
-    let wait = 0;
-    for (const cap of policy.caps) {
-      const inWindow = times.filter((t) => t >= now - cap.windowMs);
-      if (inWindow.length >= cap.max) {
-        wait = Math.max(wait, inWindow[inWindow.length - cap.max] + cap.windowMs - now);
-      }
-    }
+    const wait = sendWaitMs(times, policy, now);
     if (wait > 0) return wait;
     times.push(now);
     return 0;
+  }
+
+  async counters(subject: string, now: number): Promise<SubjectCounters> {
+    const c = this.failures.get(subject);
+    const counted = c && c.expiresAt > now ? c : undefined;
+    return {
+      lockedMs: this.lockLeft(subject, now),
+      failures: counted?.n ?? 0,
+      failuresResetMs: counted ? counted.expiresAt - now : 0,
+      sends: [...(this.sends.get(subject) ?? [])],
+    };
+  }
+
+  async unlock(subject: string, now: number): Promise<boolean> {
+    const locked = this.lockLeft(subject, now) > 0;
+    this.locks.delete(subject);
+    this.failures.delete(subject);
+    return locked;
   }
 
   onModuleDestroy() {

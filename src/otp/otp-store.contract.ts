@@ -401,6 +401,75 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       });
     });
 
+    describe('counters and unlock (an operator)', () => {
+      it('counters show the lock, the failures and the send times, and nothing for a fresh subject', async () => {
+        const identifier = `user-${uid()}@example.test`;
+        expect(await store.counters(identifier, Date.now())).toEqual({
+          lockedMs: 0,
+          failures: 0,
+          failuresResetMs: 0,
+          sends: [],
+        });
+        await store.recordFailure(identifier, SLOW, Date.now());
+        await store.recordFailure(identifier, SLOW, Date.now());
+        const counting = await store.counters(identifier, Date.now());
+        expect(counting).toMatchObject({ lockedMs: 0, failures: 2, sends: [] });
+        expect(counting.failuresResetMs).toBeGreaterThan(0);
+        expect(counting.failuresResetMs).toBeLessThanOrEqual(SLOW.windowMs);
+
+        await store.recordFailure(identifier, SLOW, Date.now());
+        const locked = await store.counters(identifier, Date.now());
+        expect(locked.failures).toBe(3);
+        expect(locked.lockedMs).toBeGreaterThan(0);
+        expect(locked.lockedMs).toBeLessThanOrEqual(SLOW.baseLockMs);
+
+        const policy: SendPolicy = { cooldownMs: 1_000, caps: [{ windowMs: 60_000, max: 5 }] };
+        const t0 = Date.now();
+        expect(await store.reserveSend(identifier, policy, t0)).toBe(0);
+        expect(await store.reserveSend(identifier, policy, t0 + 500)).toBe(500);
+        expect(await store.reserveSend(identifier, policy, t0 + 2_000)).toBe(0);
+        expect((await store.counters(identifier, t0 + 2_000)).sends).toEqual([t0, t0 + 2_000]);
+      });
+
+      it('unlock ends the lock and forgets the failures: the right digest goes through, the budget stays', async () => {
+        const identifier = `user-${uid()}@example.test`;
+        const ch = challenge({ identifier, attemptsRemaining: 10 });
+        await store.create(ch);
+        const policy: SendPolicy = { cooldownMs: 60_000, caps: [] };
+        expect(await store.reserveSend(identifier, policy, Date.now())).toBe(0);
+        for (let i = 0; i < SLOW.threshold; i++) await store.consume(ch.id, identifier, 'wrong', SLOW, Date.now());
+        expect((await store.consume(ch.id, identifier, ch.digests[0], SLOW, Date.now())).status).toBe('locked');
+
+        expect(await store.unlock(identifier, Date.now())).toBe(true);
+        expect(await store.counters(identifier, Date.now())).toMatchObject({
+          lockedMs: 0,
+          failures: 0,
+          failuresResetMs: 0,
+        });
+        expect(await store.lockedFor(identifier, Date.now())).toBe(0);
+        // The send budget is not a lock: the cooldown still holds.
+        expect(await store.reserveSend(identifier, policy, Date.now())).toBeGreaterThan(0);
+        // Counting starts again from zero: one more wrong answer does not lock.
+        expect(await store.consume(ch.id, identifier, 'wrong', SLOW, Date.now())).toMatchObject({ lockMs: 0 });
+        expect((await store.consume(ch.id, identifier, ch.digests[0], SLOW, Date.now())).status).toBe('ok');
+        // Nothing left to unlock.
+        expect(await store.unlock(identifier, Date.now())).toBe(false);
+      });
+
+      it("unlocking one subject leaves the account's other subjects as they were", async () => {
+        const identifier = `user-${uid()}@example.test`;
+        const device = `${identifier}#kd:${uid()}`;
+        for (let i = 0; i < SLOW.threshold; i++) {
+          await store.recordFailure(identifier, SLOW, Date.now());
+          await store.recordFailure(device, SLOW, Date.now());
+        }
+        expect(await store.unlock(identifier, Date.now())).toBe(true);
+        expect(await store.lockedFor(identifier, Date.now())).toBe(0);
+        expect(await store.lockedFor(device, Date.now())).toBeGreaterThan(0);
+        expect((await store.counters(device, Date.now())).failures).toBe(SLOW.threshold);
+      });
+    });
+
     describe('addDigests', () => {
       it('adds a resend: the new digest works, attempts and deadline stay, the send is counted', async () => {
         const ch = challenge({ attemptsRemaining: 5 });

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+import type {
+  Challenge,
+  ConsumeResult,
+  FailurePolicy,
+  SendPolicy,
+  StoredChallenge,
+  SubjectCounters,
+} from './otp.types.js';
 
 /**
  * Storage port for challenges and the per-identifier counters around them.
@@ -56,6 +63,17 @@ export abstract class OtpStore {
   abstract recordFailure(identifier: string, policy: FailurePolicy, now: number): Promise<number>;
   /** Takes one send from the identifier's budget: 0 when allowed, else ms to wait. */
   abstract reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number>;
+  /**
+   * The lock, failure count and send times kept for a subject (an operator's view; it reads and
+   * changes nothing else, and never a challenge).
+   */
+  abstract counters(subject: string, now: number): Promise<SubjectCounters>;
+  /**
+   * Ends a subject's lock and forgets its failures (an operator's decision), so its next answer is
+   * checked as if it had never failed; its send budget is kept.
+   * @returns true when the subject was locked.
+   */
+  abstract unlock(subject: string, now: number): Promise<boolean>;
 
   /**
    * {@link lockedFor}, then (when not locked) {@link reserveSend}. Stores that can do both in one

@@ -6,6 +6,22 @@ import type { ResolvedOtpOptions } from './otp.module-definition.js';
 import type { LockScope } from './otp.types.js';
 import { RESOLVED_OTP_OPTIONS } from './otp.providers.js';
 import { OtpStore } from './otp-store.js';
+import { sendWaitMs } from './send-budget.js';
+
+/** A lock subject's limits as an operator sees them (`OtpThrottleService.status`): counts and seconds only. */
+export interface SubjectStatus {
+  /** Seconds left on the lock; 0 when not locked. */
+  lockedSeconds: number;
+  /** Failures counted now, and how many start a lock. */
+  failures: number;
+  failureThreshold: number;
+  /** Seconds until the failures are forgotten; 0 when there are none. */
+  failuresResetSeconds: number;
+  /** Sends in each window of the send budget (`max` allowed). */
+  sends: { windowSeconds: number; count: number; max: number }[];
+  /** Seconds before another code may be sent (the cooldown or a full window); 0: now. */
+  nextSendSeconds: number;
+}
 
 /**
  * Per-identifier limits that hold across challenges, sessions and IP addresses:
@@ -56,6 +72,34 @@ export class OtpThrottleService {
     const { lockedMs, waitMs } = await this.store.reserveSendUnlessLocked(identifier, this.options.send, Date.now());
     if (lockedMs > 0) throw new IdentifierLockedError(Math.ceil(lockedMs / 1000));
     if (waitMs > 0) throw new SendRateLimitedError(Math.ceil(waitMs / 1000));
+  }
+
+  /**
+   * The lock, failures and send budget of `subject` (an identifier, or one of its known devices'
+   * subjects), for an operator. Reads only.
+   */
+  async status(subject: string): Promise<SubjectStatus> {
+    const now = Date.now();
+    const c = await this.store.counters(subject, now);
+    const { send, failure } = this.options;
+    const seconds = (ms: number) => Math.ceil(ms / 1000);
+    return {
+      lockedSeconds: seconds(c.lockedMs),
+      failures: c.failures,
+      failureThreshold: failure.threshold,
+      failuresResetSeconds: seconds(c.failuresResetMs),
+      sends: send.caps.map((cap) => ({
+        windowSeconds: seconds(cap.windowMs),
+        count: c.sends.filter((t) => t >= now - cap.windowMs).length,
+        max: cap.max,
+      })),
+      nextSendSeconds: seconds(sendWaitMs(c.sends, send, now)),
+    };
+  }
+
+  /** Ends `subject`'s lock and forgets its failures (an operator's decision). @returns true when it was locked. */
+  unlock(subject: string): Promise<boolean> {
+    return this.store.unlock(subject, Date.now());
   }
 
   /** Seconds until the next send is allowed after one just made. */

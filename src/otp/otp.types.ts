@@ -77,6 +77,21 @@ export interface SendPolicy {
   caps: { windowMs: number; max: number }[];
 }
 
+/**
+ * What a store keeps of one lock subject, for an operator's eyes: counts and times, never a code,
+ * a digest or a challenge.
+ */
+export interface SubjectCounters {
+  /** Milliseconds left on the lock; 0 when not locked. */
+  lockedMs: number;
+  /** Failures counted in the current window; 0 when none. */
+  failures: number;
+  /** Milliseconds until that count is forgotten; 0 when there is none. */
+  failuresResetMs: number;
+  /** Epoch ms of the subject's sends still kept for its send budget, oldest first. */
+  sends: number[];
+}
+
 /** What {@link OtpStore.consume} found. */
 export type ConsumeResult =
   | { status: 'ok'; challenge: Challenge }

@@ -2,7 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRedis, type RedisClient, RedisScript, redisCall } from '../redis/index.js';
 import { OtpStore } from './otp-store.js';
-import type { Challenge, ConsumeResult, FailurePolicy, SendPolicy, StoredChallenge } from './otp.types.js';
+import type {
+  Challenge,
+  ConsumeResult,
+  FailurePolicy,
+  SendPolicy,
+  StoredChallenge,
+  SubjectCounters,
+} from './otp.types.js';
 
 // Counts one failure for an identifier and starts (or lengthens) its lock past the threshold.
 const FAIL_FN = `
@@ -237,6 +244,36 @@ export class RedisOtpStore extends OtpStore {
 
   async reserveSend(identifier: string, policy: SendPolicy, now: number): Promise<number> {
     return Number(await this.eval(RESERVE_SEND, [this.key('s', identifier)], this.sendArgs(policy, now)));
+  }
+
+  // One transaction of reads: the subject's keys share its account's slot.
+  async counters(subject: string): Promise<SubjectCounters> {
+    const [lock, failures, failuresTtl, sends] = (await redisCall(() =>
+      this.client
+        .multi()
+        .pTTL(this.key('l', subject))
+        .get(this.key('f', subject))
+        .pTTL(this.key('f', subject))
+        .zRangeWithScores(this.key('s', subject), 0, -1)
+        .exec(),
+    )) as unknown as [number, string | null, number, { value: string; score: number }[]];
+    return {
+      lockedMs: Math.max(0, Number(lock)),
+      failures: Number(failures ?? 0),
+      failuresResetMs: failures === null ? 0 : Math.max(0, Number(failuresTtl)),
+      sends: sends.map((s) => s.score),
+    };
+  }
+
+  async unlock(subject: string): Promise<boolean> {
+    const [lock] = (await redisCall(() =>
+      this.client
+        .multi()
+        .pTTL(this.key('l', subject))
+        .del([this.key('l', subject), this.key('f', subject)])
+        .exec(),
+    )) as unknown as [number, number];
+    return Number(lock) > 0;
   }
 
   private sendArgs(policy: SendPolicy, now: number): (string | number)[] {

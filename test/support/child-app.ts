@@ -119,6 +119,48 @@ export async function startChild(
   }
 }
 
+/** What a one-shot command of this project did in a child process. */
+export interface ChildRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node src/<entry>.ts <args>` (compiled by SWC as vitest compiles it) with exactly `env`
+ * (plus PATH) until it exits by itself, and says how it ended and what it printed. Killed (and
+ * rejected) after `timeoutMs`, and with the test process.
+ */
+export function runChild(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ChildRun> {
+  const child = spawn(process.execPath, ['--import', moduleUrl(PRELOAD), `src/${entry}.ts`, ...args], {
+    cwd: fileURLToPath(ROOT_URL),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`src/${entry}.ts ${args.join(' ')} did not end within ${timeoutMs} ms:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    // 'close': after the exit and the last of its output.
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** A readiness check: `GET /health/live` answers 200 on `port`. */
 export function httpLive(port: number): () => Promise<boolean> {
   return () =>

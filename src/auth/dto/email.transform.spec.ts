@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail, WHATWG_EMAIL } from './email.transform.js';
+import { normalizeEmail, parseEmail, WHATWG_EMAIL } from './email.transform.js';
 
 const valid = (raw: string) => WHATWG_EMAIL.test(normalizeEmail(raw));
 
@@ -42,5 +42,12 @@ describe('email addresses', () => {
   it('normalises to one spelling per mailbox: trimmed, NFC, lower case, punycode domain', () => {
     expect(normalizeEmail('  A@B\u00dcCHER.example ')).toBe('a@xn--bcher-kva.example');
     expect(normalizeEmail('a@jose\u0301.example')).toBe(normalizeEmail('a@jos\u00e9.example'));
+  });
+
+  it('parseEmail gives the normalised address, or nothing for what a form would refuse', () => {
+    expect(parseEmail('  A@Example.TEST ')).toBe('a@example.test');
+    expect(parseEmail('a@example.test\nBcc: b@example.test')).toBeUndefined();
+    expect(parseEmail('not an address')).toBeUndefined();
+    expect(parseEmail(`${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.test`)).toBeUndefined();
   });
 });

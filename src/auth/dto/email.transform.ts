@@ -25,6 +25,16 @@ export function normalizeEmail(raw: string): string {
 }
 
 /**
+ * `raw` normalised (see {@link normalizeEmail}) when it is an address an {@link EmailField} takes,
+ * else undefined: for input that does not come through a DTO (a command line).
+ */
+export function parseEmail(raw: string): string | undefined {
+  if (/[\r\n]/.test(raw)) return undefined;
+  const email = normalizeEmail(raw);
+  return email.length <= 254 && WHATWG_EMAIL.test(email) ? email : undefined;
+}
+
+/**
  * An email field: normalised (see {@link normalizeEmail}), at most 254 characters, a WHATWG valid
  * email address ({@link WHATWG_EMAIL}), and refused when it holds CR or LF anywhere (header
  * injection), which trimming must not hide.
