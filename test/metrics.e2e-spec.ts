@@ -4,13 +4,15 @@
  * address or an id; with `METRICS_PORT` they are served on that port only; Redis failures are
  * counted.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailDispatcher } from '../src/mail/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import { type ChildApp, startChild } from './support/child-app.js';
 import { type Agent, PASSWORD, seedAccount, sessionIdOf, signInWithPasswordAndEmail } from './support/mfa.js';
-import { freePort, type RedisProcess, startRedisServer } from './support/redis.js';
+import { freePort, type RedisProcess, startRedisServer, testRedisUrl } from './support/redis.js';
 
 /** One sample of the text format: its series (name and labels) and value. */
 interface Sample {
@@ -276,5 +278,58 @@ describe('Redis failures', () => {
     const after = kinds(await scrape(t));
     expect(after.connection).toBeGreaterThan(0);
     expect(after.command + after.timeout).toBeGreaterThan(0);
+  });
+});
+
+describe('the mail worker with METRICS_PORT', () => {
+  const name = `metrics-worker-${randomBytes(6).toString('hex')}`;
+  let t: TestApp;
+  let worker: ChildApp | undefined;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', MAIL_WORKER: 'off', MAIL_QUEUE: name });
+    port = await freePort();
+    worker = await startChild(
+      'worker',
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'log',
+        REDIS_URL: testRedisUrl(),
+        SMTP_URL: t.smtp.url,
+        MAIL_QUEUE: name,
+        APP_URL: t.config.appUrl,
+        OTP_SECRET: t.config.otpSecret,
+        METRICS_PORT: String(port),
+      },
+      (out) => out.includes('Mail worker delivering'),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    await worker?.kill('SIGTERM');
+    const queue = new Queue(name, { connection: { url: testRedisUrl() } });
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await t?.close();
+  });
+
+  it('counts on its own port the mails it sent, and the queue the server filled', async () => {
+    const email = uniqueEmail('metrics-worker');
+    expect((await t.agent().post('/auth').send({ email })).status).toBe(200);
+    expect((await t.smtp.waitForMail(email, { timeoutMs: 10_000 })).code).toMatch(/^\d{6}$/);
+    const scrapeWorker = async () => parseMetrics(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    let samples = await scrapeWorker();
+    // The job is marked done just after the mail went out.
+    for (let i = 0; i < 50 && valueOf(samples, 'signin_mail_sent_total') < 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples = await scrapeWorker();
+    }
+    expect(valueOf(samples, 'signin_mail_sent_total')).toBe(1);
+    expect(valueOf(samples, 'signin_mail_queue_jobs', { state: 'failed' })).toBe(0);
+    expect(samples.filter((s) => s.name === 'signin_mail_queue_jobs')).toHaveLength(4);
+    // The server queued it and sent nothing itself.
+    const server = await scrape(t);
+    expect(valueOf(server, 'signin_mail_queued_total')).toBe(1);
+    expect(valueOf(server, 'signin_mail_sent_total')).toBe(0);
   });
 });
