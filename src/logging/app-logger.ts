@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import type { LoggerService } from '@nestjs/common';
 import { type DestinationStream, type Level, type Logger as PinoLogger, pino } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 
 /** Nest's level names, as `LOG_LEVEL` takes them. */
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -79,8 +79,12 @@ export function createPinoLogger(options: AppLoggerOptions): PinoLogger {
   );
 }
 
-/** One readable line per entry (pino-pretty's formatter, run in this thread: no worker, no delay). */
+/**
+ * One readable line per entry (pino-pretty's formatter, run in this thread: no worker, no delay).
+ * pino-pretty is loaded only here: a server writing JSON never loads it.
+ */
 function prettyStream(out: DestinationStream): DestinationStream {
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const format = prettyFactory({
     colorize: (out as { isTTY?: boolean }).isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
