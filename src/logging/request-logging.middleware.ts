@@ -27,11 +27,14 @@ const pathOf = (req: IncomingMessage) => ((req as Request).originalUrl ?? req.ur
  * in the `X-Request-Id` response header; every line logged while it is handled carries it as
  * `reqId` (through {@link requestLogger}, also for `new Logger(...)`); one line when it is
  * answered: method, path (no query string), client address, status, time taken. 5xx answers are
- * logged at `error`, the others at `info`. Install it first, before anything that may answer.
+ * logged at `error`, the others at `info`; below `info` there is no request line (nor its cost).
+ * Install it first, before anything that may answer.
  */
 export function requestLogging(logger: PinoLogger, options: RequestLoggingOptions): RequestHandler {
   const http = pinoHttp<IncomingMessage, ServerResponse>({
     logger,
+    // Below `info` (LOG_LEVEL=warn) no request line is written: do not wait for the answer at all.
+    autoLogging: logger.isLevelEnabled('info'),
     quietReqLogger: true,
     wrapSerializers: false,
     genReqId: (req, res) => {
