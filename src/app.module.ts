@@ -1,4 +1,11 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  Optional,
+  RequestMethod,
+} from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
@@ -17,9 +24,11 @@ import { TotpModule } from './totp/index.js';
 import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
 import { HealthModule } from './health/index.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
-import { appOptions, usesDevOutbox } from './app.options.js';
+import { appOptions, usesDevOutbox, usesMetrics } from './app.options.js';
 import { createValidationPipe, FormPageInterceptor } from './http/index.js';
+import { LoggingModule } from './logging/index.js';
 import { DevOutboxModule, MailHandoffMiddleware, MailModule } from './mail/index.js';
+import { HttpMetricsMiddleware, MetricsModule, MetricsService } from './metrics/index.js';
 import { OtpModule } from './otp/index.js';
 import { REDIS_CLIENT, type RedisClient, RedisModule } from './redis/index.js';
 import {
@@ -83,6 +92,8 @@ export class AppModule implements NestModule {
         PasswordsModule.forRoot({}),
         PasswordModule,
         HealthModule,
+        LoggingModule.forRootAsync(fromConfig(appOptions.logging)),
+        ...(usesMetrics(config) ? [MetricsModule.forRootAsync(fromConfig(appOptions.metrics))] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },
@@ -93,7 +104,11 @@ export class AppModule implements NestModule {
     };
   }
 
+  constructor(@Optional() private readonly metrics?: MetricsService) {}
+
   configure(consumer: MiddlewareConsumer) {
+    // First, so that the time of everything after it is measured (metrics on: see usesMetrics).
+    if (this.metrics) consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '{*rest}', method: RequestMethod.ALL });
     // An answer waits until the mails its request queued are stored (never for SMTP). Only POSTs
     // send mail: reads skip it.
     consumer.apply(MailHandoffMiddleware).forRoutes({ path: '{*rest}', method: RequestMethod.POST });

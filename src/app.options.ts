@@ -4,6 +4,8 @@ import type { AuthModuleOptions } from './auth/index.js';
 import type { AppConfig } from './config/app.config.js';
 import { type MailModuleOptions, smtpTransport } from './mail/index.js';
 import type { DevicesModuleOptions } from './devices/index.js';
+import type { LoggingModuleOptions } from './logging/index.js';
+import type { MetricsModuleOptions } from './metrics/index.js';
 import {
   PostgresPasskeyStore,
   PostgresRecoveryCodeStore,
@@ -110,7 +112,24 @@ export const appOptions = {
     userHandleKey: createHmac('sha256', c.otpSecret).update('webauthn-user-handle').digest(),
     ...(c.databaseUrl ? { store: PostgresPasskeyStore } : {}),
   }),
+  /** Accounts' pseudonyms in auth event lines: stable while OTP_SECRET is. */
+  logging: (c: AppConfig): LoggingModuleOptions => ({
+    pseudonymKey: createHmac('sha256', c.otpSecret).update('log-pseudonyms').digest(),
+  }),
+  /**
+   * METRICS_PORT: a server of its own. Process metrics are left out of tests (many apps in one
+   * process, each would watch the event loop).
+   */
+  metrics: (c: AppConfig): MetricsModuleOptions => ({
+    ...(c.metricsPort !== undefined ? { port: c.metricsPort } : {}),
+    nodeMetrics: c.env !== 'test',
+  }),
 };
+
+/** True when this server counts and serves metrics: `METRICS_PORT`, or outside production on the public port. */
+export function usesMetrics(c: AppConfig): boolean {
+  return c.metricsPort !== undefined || c.metricsOnPublicPort;
+}
 
 /** True when mails go to the development outbox (no SMTP_URL, never in production). */
 export function usesDevOutbox(c: AppConfig): boolean {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -8,10 +8,10 @@ import helmet from 'helmet';
 import { AppModule, type AppExtras } from './app.module.js';
 import { loadConfig } from './config/app.config.js';
 import { formBodyParser, jsonBodyParser, utf8BodiesOnly } from './http/body.parsers.js';
+import { AppLogger, createPinoLogger, requestLogging } from './logging/index.js';
+import { metricsEndpoint, MetricsService } from './metrics/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { PUBLIC_ASSETS_DIR } from './view/index.js';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Everything `main.ts` does before `listen`, shared with the end-to-end tests. */
 export async function createApp(
@@ -20,12 +20,17 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   // Validated once, first: a bad environment stops with a ConfigError naming each variable.
   const config = loadConfig(env);
+  const logger = createPinoLogger({ level: config.logLevel, format: config.logFormat });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extras), {
     bodyParser: false,
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new AppLogger(logger),
   });
+  // First: every answer, whoever gives it, carries its request id and is logged.
+  app.use(requestLogging(logger, { trustRequestId: Boolean(config.trustProxy) }));
   for (const w of config.warnings) new Logger('Config').warn(w);
   applyHttpSetup(app, { trustProxy: config.trustProxy, secureCookies: config.secureCookies }, () => {
+    // Before the session and the limits, and not measured itself. With METRICS_PORT, only there.
+    if (config.metricsOnPublicPort) app.use('/metrics', metricsEndpoint(app.get(MetricsService)));
     if (config.env !== 'production') serveApiDocs(app, cspOf(config.secureCookies));
   });
   // No `enableShutdownHooks()`: `main.ts` stops the server with `enableGracefulShutdown` (readiness

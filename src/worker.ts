@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { type DynamicModule, type INestApplicationContext, Logger, type LogLevel, Module } from '@nestjs/common';
+import { type DynamicModule, type INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { MailerModule } from '@nestjs-modules/mailer';
@@ -9,12 +9,12 @@ import { appOptions } from './app.options.js';
 import { UndeliveredCodeListener } from './auth/undelivered-code.listener.js';
 import { type AppConfig, ConfigError, loadConfig, loadDotEnv } from './config/app.config.js';
 import { enableGracefulShutdown } from './health/index.js';
+import { AppLogger, createPinoLogger } from './logging/index.js';
 import { MailModule } from './mail/index.js';
+import { MetricsModule } from './metrics/index.js';
 import { OtpModule } from './otp/index.js';
 import { RedisModule } from './redis/index.js';
 import { ViewModule } from './view/index.js';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
  * The mail worker on its own (`node dist/worker.js`): takes the durable queue's jobs, renders and
@@ -51,6 +51,8 @@ export class WorkerModule {
         // This process is the worker, whatever MAIL_WORKER says (that tells the server).
         MailModule.forRoot({ ...mail, queue: { ...mail.queue, worker: true } }),
         OtpModule.forRoot(appOptions.otp(config)),
+        // Mail counters and the queue's depth on METRICS_PORT (a worker has no public port).
+        ...(config.metricsPort !== undefined ? [MetricsModule.forRoot(appOptions.metrics(config))] : []),
       ],
       providers: [UndeliveredCodeListener],
     };
@@ -63,7 +65,7 @@ export class WorkerModule {
  */
 export async function createWorker(config: AppConfig = loadConfig()): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new AppLogger(createPinoLogger({ level: config.logLevel, format: config.logFormat })),
   });
   enableGracefulShutdown(app, { graceSeconds: 0, timeoutSeconds: config.shutdown.timeoutSeconds });
   return app;

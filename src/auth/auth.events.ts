@@ -41,11 +41,20 @@ export interface CodeSentEvent {
   send: number;
 }
 
+/**
+ * Why a factor failed ({@link AuthEvents.FactorFailed}): the error code the client got
+ * (`invalid_credentials`, `invalid_code`, `invalid_passkey`, `locked`), or `unavailable` when the
+ * answer could not be checked (the store failed).
+ */
+export type FactorFailure = 'invalid_credentials' | 'invalid_code' | 'invalid_passkey' | 'locked' | 'unavailable';
+
 /** Payload of {@link AuthEvents.FactorPassed} and {@link AuthEvents.FactorFailed}. */
 export interface FactorEvent {
   identifier: string;
   purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   factor: FactorId;
+  /** Set on {@link AuthEvents.FactorFailed}: why. */
+  reason?: FactorFailure;
 }
 
 /** Payload of {@link AuthEvents.SignedIn} and {@link AuthEvents.SteppedUp}. */

@@ -63,6 +63,7 @@ export class SignInService {
           identifier: email,
           purpose: 'sign-in',
           factor: 'pwd',
+          reason: 'invalid_credentials',
         } satisfies FactorEvent);
         throw new InvalidCredentialsError();
       }

@@ -67,6 +67,14 @@ describe('loadConfig', () => {
       expect(c.appUrl).toBe('http://localhost:4100');
     });
 
+    it('logs readable lines in development, JSON otherwise; metrics on the public port outside production', () => {
+      expect(loadConfig({}).logFormat).toBe('pretty');
+      expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+      expect(loadConfig({}).metricsOnPublicPort).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'test' }).metricsOnPublicPort).toBe(true);
+      expect(loadConfig({ METRICS_PORT: '9464' }).metricsOnPublicPort).toBe(false);
+    });
+
     it('treats empty strings as unset', () => {
       const c = loadConfig({ PORT: '', APP_URL: '', OTP_LENGTH: '', SESSION_SECRET: '' });
       expect(c.port).toBe(3000);
@@ -190,6 +198,11 @@ describe('loadConfig', () => {
       ['NODE_ENV', 'staging'],
       ['TRUST_PROXY', 'yes please'],
       ['MAIL_FROM', 'a\r\nBcc: x@evil.test'],
+      ['LOG_FORMAT', 'xml'],
+      ['METRICS_PORT', 'nine'],
+      ['METRICS_PORT', '0'],
+      ['METRICS_PORT', '65536'],
+      ['METRICS_PORT', '3000'],
     ])('%s=%j', (name, value) => {
       const err = configError({ [name]: value });
       expect(err.message).toMatch(/^Invalid configuration:/);
@@ -264,6 +277,23 @@ describe('loadConfig', () => {
         for (const other of others) expect(message).not.toContain(`${other} is required`);
       },
     );
+
+    it('serves metrics on METRICS_PORT only, and nowhere without it', () => {
+      const off = loadConfig(PRODUCTION);
+      expect(off.metricsPort).toBeUndefined();
+      expect(off.metricsOnPublicPort).toBe(false);
+      const own = loadConfig({ ...PRODUCTION, METRICS_PORT: '9464' });
+      expect(own.metricsPort).toBe(9464);
+      expect(own.metricsOnPublicPort).toBe(false);
+      expect(configError({ ...PRODUCTION, PORT: '8080', METRICS_PORT: '8080' }).message).toContain(
+        'METRICS_PORT must differ from PORT',
+      );
+    });
+
+    it('writes JSON logs unless told otherwise', () => {
+      expect(loadConfig(PRODUCTION).logFormat).toBe('json');
+      expect(loadConfig({ ...PRODUCTION, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    });
 
     it('names every missing variable when nothing is set', () => {
       const { message } = configError({ NODE_ENV: 'production' });

@@ -49,6 +49,12 @@ export interface AppConfig {
    * at most `timeoutSeconds` to finish in-flight requests and mail jobs and close connections.
    */
   shutdown: { graceSeconds: number; timeoutSeconds: number };
+  /** `json` (one object a line) or `pretty` (readable, for a terminal): `LOG_FORMAT`, default pretty in development only. */
+  logFormat: 'json' | 'pretty';
+  /** `METRICS_PORT`: `GET /metrics` is served on this port only, never on the public one. */
+  metricsPort?: number;
+  /** `GET /metrics` on the public port: development and test without `METRICS_PORT` (production: off). */
+  metricsOnPublicPort: boolean;
   /** PostgreSQL for accounts and their credentials; unset: Redis (or memory). */
   databaseUrl?: string;
   /** Key ring (`id:base64key,...`) that encrypts authenticator secrets. */
@@ -111,6 +117,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     problems.push(
       'MAIL_WORKER=off needs MAIL_QUEUE when NODE_ENV=test (each test app has a queue of its own otherwise)',
     );
+  }
+  if (vars.METRICS_PORT !== undefined && vars.METRICS_PORT === (vars.PORT ?? 3000)) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are kept off the public port');
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -192,6 +201,9 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
       graceSeconds: vars.SHUTDOWN_GRACE_SECONDS ?? 5,
       timeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 25,
     },
+    logFormat: (vars.LOG_FORMAT ?? (env === 'development' ? 'pretty' : 'json')) as AppConfig['logFormat'],
+    metricsPort: vars.METRICS_PORT,
+    metricsOnPublicPort: vars.METRICS_PORT === undefined && env !== 'production',
     databaseUrl: vars.DATABASE_URL,
     mfaEncryptionKeys: vars.MFA_ENCRYPTION_KEY ?? generateKeyRing(),
     mfaEmailFallback: vars.MFA_EMAIL_FALLBACK === 'true',

@@ -139,6 +139,17 @@ export class EnvironmentVariables {
   LOG_LEVEL?: string;
 
   @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -19,6 +19,13 @@ export { SmtpMailSender } from './smtp-mail.sender.js';
 export { OutboxMailSender, type OutboxEntry } from './outbox-mail.sender.js';
 export type { MailMessage, MailJob, TemplateMailJob, RenderedMailJob, RedactedMailJob } from './mail.types.js';
 export { MailDeliveryError, isPermanentFailure } from './mail.errors.js';
-export { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
+export {
+  MailEvents,
+  type MailUndeliverableEvent,
+  type MailQueuedEvent,
+  type MailSentEvent,
+  type MailRetryingEvent,
+  type MailDroppedEvent,
+} from './mail.events.js';
 export { DevOutboxModule } from './dev-outbox.module.js';
 export { smtpTransport } from './mail-transport.js';

@@ -1,6 +1,12 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { MailEvents, type MailUndeliverableEvent } from './mail.events.js';
+import {
+  type MailDroppedEvent,
+  MailEvents,
+  type MailRetryingEvent,
+  type MailSentEvent,
+  type MailUndeliverableEvent,
+} from './mail.events.js';
 import { MailRenderer } from './mail.renderer.js';
 import { MailSender } from './mail-sender.js';
 import type { MailJob, MailMessage } from './mail.types.js';
@@ -28,8 +34,9 @@ export class MailRenderError extends Error {
 
 /**
  * One delivery attempt of a queued mail, shared by every {@link MailQueue}: renders the job, hands
- * it to the {@link MailSender}, and reports a mail given up on. Logs name the recipient and the
- * error, never the content (a code mail's subject may hold the code).
+ * it to the {@link MailSender}, and reports each outcome ({@link MailEvents}: sent, retrying,
+ * dropped, undeliverable). Logs name the recipient and the error, never the content (a code mail's
+ * subject may hold the code).
  */
 @Injectable()
 export class MailDelivery {
@@ -67,34 +74,49 @@ export class MailDelivery {
     return typeof expiresAt === 'number' && expiresAt <= Date.now();
   }
 
-  /** One attempt; rejects like {@link MailSender.send} (see `isPermanentFailure`). */
-  send(message: MailMessage): Promise<void> {
-    return this.sender.send(message);
+  /**
+   * One attempt; rejects like {@link MailSender.send} (see `isPermanentFailure`). Emits
+   * {@link MailEvents.Sent} once the transport accepted it.
+   */
+  async send(message: MailMessage): Promise<void> {
+    await this.sender.send(message);
+    this.emit<MailSentEvent>(MailEvents.Sent, { to: message.to, ...(message.tag ? { tag: message.tag } : {}) });
   }
 
-  /** Logs a failed attempt that will be tried again. */
+  /** Logs a failed attempt that will be tried again, and emits {@link MailEvents.Retrying}. */
   retrying(to: string, attempt: number, err: unknown): void {
     this.logger.warn(`Mail to ${to} failed (attempt ${attempt}): ${reasonOf(err)}; retrying`);
+    this.emit<MailRetryingEvent>(MailEvents.Retrying, { to, attempt });
   }
 
-  /** Logs a mail that was not sent because its code had expired. */
+  /** Logs a mail that was not sent because its code had expired, and emits {@link MailEvents.Dropped}. */
   dropped(to: string): void {
     this.logger.warn(`A mail to ${to} was not sent: its code expired before it could be delivered`);
+    this.emit<MailDroppedEvent>(MailEvents.Dropped, { to, reason: 'expired' });
   }
 
-  /** Logs a mail that could not be rendered (never reported as undeliverable: it is a bug, not an address). */
+  /**
+   * Logs a mail that could not be rendered (never reported as undeliverable: it is a bug, not an
+   * address), and emits {@link MailEvents.Dropped}.
+   */
   unrenderable(err: unknown): void {
     this.logger.error(reasonOf(err));
+    this.emit<MailDroppedEvent>(MailEvents.Dropped, { reason: 'unrenderable' });
   }
 
   /** Logs a mail given up on and emits {@link MailEvents.Undeliverable} with its tag. */
   giveUp(event: MailUndeliverableEvent, err: unknown): void {
     const why = event.permanent ? 'refused for good' : `given up after ${event.attempts} attempts`;
     this.logger.error(`A mail to ${event.to} was ${why}: ${reasonOf(err)}`);
+    this.emit(MailEvents.Undeliverable, event);
+  }
+
+  /** Emits an event; a listener that throws is logged, never taken for a failed delivery. */
+  protected emit<T>(name: string, payload: T): void {
     try {
-      this.events?.emit(MailEvents.Undeliverable, event);
+      this.events?.emit(name, payload);
     } catch (e) {
-      this.logger.error(`A listener of ${MailEvents.Undeliverable} failed: ${reasonOf(e)}`);
+      this.logger.error(`A listener of ${name} failed: ${reasonOf(e)}`);
     }
   }
 }

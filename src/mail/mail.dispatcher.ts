@@ -1,5 +1,7 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { holdAnswerFor } from './mail-handoff.middleware.js';
+import { MailEvents, type MailQueuedEvent } from './mail.events.js';
 import { MailQueue } from './mail-queue.js';
 import type { MailMessage, TemplateMailJob } from './mail.types.js';
 
@@ -10,7 +12,7 @@ import type { MailMessage, TemplateMailJob } from './mail.types.js';
  * starts after the answer. Either way temporary failures are retried (0.25 s, 1 s, 4 s by default)
  * and a permanent one (see {@link MailDeliveryError}) is not; a mail given up on emits
  * {@link MailEvents.Undeliverable} with its tag, and logs name the recipient and the error, never
- * the content.
+ * the content. Each mail handed over emits {@link MailEvents.Queued}.
  */
 @Injectable()
 export class MailDispatcher implements OnApplicationShutdown {
@@ -18,7 +20,10 @@ export class MailDispatcher implements OnApplicationShutdown {
   /** Messages still being built (given as a function), not yet handed to the queue. */
   private readonly building = new Set<Promise<void>>();
 
-  constructor(protected readonly queue: MailQueue) {}
+  constructor(
+    protected readonly queue: MailQueue,
+    @Optional() protected readonly events?: EventEmitter2,
+  ) {}
 
   /**
    * Queues a rendered message and returns at once. Given a function, the message is built after
@@ -26,6 +31,7 @@ export class MailDispatcher implements OnApplicationShutdown {
    * enumeration).
    */
   dispatch(message: MailMessage | (() => MailMessage)): void {
+    this.queued({});
     if (typeof message !== 'function') {
       this.handOver(this.queue.enqueue({ message }));
       return;
@@ -50,6 +56,7 @@ export class MailDispatcher implements OnApplicationShutdown {
    * with a durable queue), and returns at once.
    */
   dispatchTemplate(job: TemplateMailJob): void {
+    this.queued({ template: job.template });
     this.handOver(this.queue.enqueue(job));
   }
 
@@ -77,6 +84,16 @@ export class MailDispatcher implements OnApplicationShutdown {
 
   async onApplicationShutdown() {
     await this.settle();
+  }
+
+  protected queued(event: MailQueuedEvent): void {
+    try {
+      this.events?.emit(MailEvents.Queued, event);
+    } catch (err) {
+      this.logger.error(
+        `A listener of ${MailEvents.Queued} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** A durable queue's answer waits for the job to be stored; an in-process one's does not wait. */

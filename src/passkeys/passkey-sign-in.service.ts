@@ -176,6 +176,11 @@ export class PasskeySignIn {
   }
 
   protected failed(identifier: string, purpose: PendingSignIn['purpose']): void {
-    this.events?.emit(AuthEvents.FactorFailed, { identifier, purpose, factor: 'passkey' } satisfies FactorEvent);
+    this.events?.emit(AuthEvents.FactorFailed, {
+      identifier,
+      purpose,
+      factor: 'passkey',
+      reason: 'invalid_passkey',
+    } satisfies FactorEvent);
   }
 }

@@ -12,4 +12,6 @@ export interface PasswordEvent {
   /** The browser that did it (readable) and its network. */
   device: string;
   ip: string;
+  /** Sessions of the account it ended (a reset: all of them; a change: all but the one that made it). */
+  sessionsEnded: number;
 }

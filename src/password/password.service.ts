@@ -91,7 +91,7 @@ export class PasswordResetService {
     await this.otp.verify(p.id, p.identifier, 'password-reset', code);
     const hash = await this.passwords.hash(password);
     if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
-    await this.endSessions(p.identifier);
+    const sessionsEnded = await this.endSessions(p.identifier);
     await this.hold?.release(p.identifier);
     // Remembered and known browsers alike: a copied cookie is void from now on.
     await this.devices?.forgetAll(p.identifier);
@@ -101,6 +101,7 @@ export class PasswordResetService {
       email: p.identifier,
       locales,
       ...clientInfo(session.userAgent, session.ip),
+      sessionsEnded,
     } satisfies PasswordEvent);
     return { status: 'password_changed', next: '/auth' };
   }
@@ -121,12 +122,13 @@ export class PasswordResetService {
     }
     await this.users.updatePassword(email, await this.passwords.hash(next));
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
-    await this.sessions.endOwned(email, others);
+    const sessionsEnded = await this.sessions.endOwned(email, others);
     await this.devices?.forgetAll(email, 'remembered');
     this.events?.emit(PasswordEvents.Changed, {
       email,
       locales,
       ...clientInfo(session.userAgent, session.ip),
+      sessionsEnded,
     } satisfies PasswordEvent);
   }
 
@@ -135,8 +137,9 @@ export class PasswordResetService {
     if (problems.length) throw new ValidationFailedError([{ field, problems }]);
   }
 
-  protected async endSessions(email: string): Promise<void> {
+  /** Ends every session of the account. @returns how many were ended. */
+  protected async endSessions(email: string): Promise<number> {
     const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
-    await this.sessions.endOwned(email, all);
+    return this.sessions.endOwned(email, all);
   }
 }

@@ -1,3 +1,23 @@
+import { channel } from 'node:diagnostics_channel';
+
+/**
+ * Name of the `node:diagnostics_channel` channel on which every failed Redis call made through
+ * {@link redisCall} or {@link withDeadline} is published, as {@link RedisFailure}. Free while
+ * nobody subscribes (the metrics do).
+ */
+export const REDIS_FAILURE_CHANNEL = 'nest-mfa-signin:redis-failure';
+
+/** What {@link REDIS_FAILURE_CHANNEL} publishes: `timeout` (no answer within the deadline) or `command` (it failed). */
+export interface RedisFailure {
+  kind: 'command' | 'timeout';
+}
+
+const failures = channel(REDIS_FAILURE_CHANNEL);
+
+function publish(kind: RedisFailure['kind']): void {
+  if (failures.hasSubscribers) failures.publish({ kind } satisfies RedisFailure);
+}
+
 /** Redis could not answer in time; the HTTP layer turns it into 503 `unavailable`. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
@@ -17,7 +37,10 @@ export const REDIS_DEADLINE_MS = 1500;
 export function withDeadline<T>(promise: Promise<T>, ms = REDIS_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(new Error(`no answer within ${ms} ms`))), ms);
+    timer = setTimeout(() => {
+      publish('timeout');
+      reject(new StoreUnavailableError(new Error(`no answer within ${ms} ms`)));
+    }, ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -27,6 +50,8 @@ export async function redisCall<T>(fn: () => Promise<T>, ms = REDIS_DEADLINE_MS)
   try {
     return await withDeadline(fn(), ms);
   } catch (err) {
-    throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+    if (err instanceof StoreUnavailableError) throw err;
+    publish('command');
+    throw new StoreUnavailableError(err);
   }
 }

@@ -64,6 +64,8 @@ export interface ChildApp {
   readonly process: ChildProcess;
   /** What it printed so far (stdout and stderr, the last 20 000 characters). */
   output(): string;
+  /** Everything it printed on stdout and stderr since it started, in full. */
+  fullOutput(): string;
   /** Sends `signal` and waits until it exited; resolves with how. */
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -88,7 +90,11 @@ export async function startChild(
   });
   running.add(child);
   let output = '';
-  const collect = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  const chunks: Buffer[] = [];
+  const collect = (d: Buffer) => {
+    chunks.push(d);
+    output = (output + d.toString()).slice(-20_000);
+  };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -100,6 +106,7 @@ export async function startChild(
   const app: ChildApp = {
     process: child,
     output: () => output,
+    fullOutput: () => Buffer.concat(chunks).toString(),
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
