@@ -367,12 +367,14 @@ describe('enumeration', () => {
       cacheControl: res.headers['cache-control'],
       contentType: res.headers['content-type'],
       location: res.headers.location,
-      // Pages, without the address, the per-session CSRF token and the challenge's own deadline.
+      // Pages, without the address, the per-session CSRF token, the challenge's own deadline and cooldown.
       text:
         res.type === 'text/html'
           ? res.text
               .replaceAll(email, '<email>')
               .replace(/name="_csrf" value="[^"]*"/g, '')
+              // The cooldown's seconds left, read a moment apart.
+              .replace(/data-resend-after="\d+"/g, '')
               .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>')
               .replace(/\b\d{1,2}:\d\d(:\d\d)?(\s?[AP]M)?/g, '<time>')
           : undefined,
