@@ -117,17 +117,29 @@ export async function ensureInstalled(dir: string, log: (msg: string) => void): 
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash) return undefined;
   log(`installing ${dir.slice(ROOT.length)} (npm ci, first use)`);
   const env = { ...process.env };
-  // `npm run bench` exports its own project's settings to children: this is another project.
-  for (const k of Object.keys(env)) if (/^npm_(config|package|lifecycle)_/i.test(k)) delete env[k];
+  // `npm run bench` tells its children about the server's project; this is another one. The
+  // rest of npm's settings (registry, cache, certificates) are kept.
+  for (const k of Object.keys(env))
+    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(k)) delete env[k];
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = await new Promise<{ code: number | null; output: string; error?: Error }>((done) => {
     let output = '';
-    const proc = spawn(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    // Few retries: without a registry the bench should say so soon, not after minutes of back-off.
+    const args = [
+      'ci',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '--fetch-retries=1',
+      '--fetch-retry-mintimeout=2000',
+      '--fetch-retry-maxtimeout=5000',
+    ];
+    const proc = spawn(npm, args, {
       cwd: dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keep = (d: Buffer) => (output = (output + d.toString()).slice(-2000));
+    const keep = (d: Buffer) => (output = (output + d.toString()).slice(0, 4000));
     proc.stdout.on('data', keep);
     proc.stderr.on('data', keep);
     const timer = setTimeout(() => proc.kill('SIGKILL'), 300_000);
@@ -142,8 +154,14 @@ export async function ensureInstalled(dir: string, log: (msg: string) => void): 
   });
   if (result.error) return `npm could not run: ${result.error.message}`;
   if (result.code !== 0) {
-    const last = result.output.trim().split('\n').slice(-3).join(' / ');
-    return `npm ci failed (exit ${result.code}): ${last}`;
+    // npm's first error lines name the cause (e.g. `code ECONNREFUSED`, the request that failed).
+    const cause = result.output
+      .split('\n')
+      .map((l) => l.replace(/^npm error\s*/, '').trim())
+      .filter((l) => l && !/^(syscall|errno)\b/.test(l))
+      .slice(0, 2)
+      .join(' / ');
+    return `npm ci failed (exit ${result.code}): ${cause}`;
   }
   writeFileSync(marker, `${hash}\n`);
   return undefined;
