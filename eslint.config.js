@@ -34,6 +34,16 @@ export default tseslint.config(
     },
   },
   {
+    // The bench's own packages (peer servers, the chart renderer): plain Node ESM with their own
+    // dependencies, outside the TypeScript project, so linted without type information.
+    files: ['bench/peers/**/*.mjs', 'bench/chart/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
+  {
     // Tests poke at JSON bodies and Redis records freely.
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'src/**/*.contract.ts', 'bench/**/*.ts', 'scripts/**'],
     rules: {

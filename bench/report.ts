@@ -1,3 +1,4 @@
+import { buildComparison, type Comparison, comparisonRows, cpuPerSignIn } from './comparison.js';
 import type { ProbeReport } from './eventloop-probe.js';
 import type { AnonymousViewsResult } from './lib/anonymous-views.js';
 import type { HttpLoadResult } from './lib/load.js';
@@ -13,9 +14,9 @@ interface Around {
   mailBytesAvg: number;
   smtpConnectionsOpened: number;
 }
-type SignIns = Omit<SignInLoadResult, 'lastCookie'> & { probe: ProbeReport } & Around;
+export type SignIns = Omit<SignInLoadResult, 'lastCookie'> & { probe: ProbeReport } & Around;
 /** A load run with the server's CPU time per request (all its threads, from the probe). */
-type Measured = HttpLoadResult;
+export type Measured = HttpLoadResult;
 type WithSessions = HttpLoadResult & { sessions: number };
 
 export interface Report {
@@ -32,8 +33,13 @@ export interface Report {
     /** Redis round trips of each request of one sign-in (MONITOR). */
     trace?: { step: string; status: number; roundTrips: number; scriptCalls: number; sequence: string }[];
     /** The app's own cheaper routes, measured with /home: where its cost goes. */
-    breakdown?: { live: Measured; me: Measured };
+    /** GET /me: the session, the guard and a JSON answer. */
+    me?: Measured;
+    /** The app's own cheaper routes, measured with /home: where its cost goes. */
+    breakdown?: { live: Measured };
     emailSignIns?: SignIns;
+    /** New visitors' page views (no cookie): what they cost Redis. */
+    anonymous?: AnonymousViewsResult;
     memory?: {
       signIns: number;
       signInsPerSec: number;
@@ -52,10 +58,32 @@ export interface Report {
       hashShareOfAppCpu: number;
     };
     passwordSignUpMemory?: { signUps: number; bytesPerSignUp: number; accountBytes: number };
-    /** New visitors' page views (no cookie): what they cost Redis. */
-    anonymous?: AnonymousViewsResult;
   };
+  /** The peers, measured through the same driver and scenarios, each with a Redis of its own. */
+  peers: Partial<Record<'tutorial' | 'betterAuth', PeerReport>>;
+  /** Every compared figure per server, for the table and the charts. */
+  comparison?: Comparison;
   targets: Target[];
+}
+
+export interface PeerReport {
+  label: string;
+  /** Where its accounts live in this run. */
+  storage: string;
+  /** Why it was not measured (a dependency missing). */
+  skipped?: string;
+  home?: Measured;
+  me?: Measured;
+  emailSignIns?: SignIns;
+  memory?: {
+    signIns: number;
+    signInsPerSec: number;
+    bytesPerSignIn: number;
+    /** `MEMORY USAGE` of the keys one signed-in session is made of, summed. */
+    sessionBytes: number;
+    keys: KeyPattern[];
+  } & Around;
+  anonymous?: AnonymousViewsResult;
 }
 
 export interface Target {
@@ -85,113 +113,126 @@ function table(head: string[], rows: (string | number)[][], align: ('l' | 'r')[]
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
-/** Evaluates the targets of issue 4 against a run. */
+/** A target whose figure was not measured in this run. */
+const notRun = (name: string, target: string): Target => ({ name, target, measured: '-', met: null });
+
+/** A ratio target: `a` at least `min` times `b` (both rates). */
+function ratioTarget(name: string, a: number | undefined, b: number | undefined, min: number, what: string): Target {
+  const target = `≥ ${fmt(min, 2)}× ${what}`;
+  if (!a || !b) return notRun(name, target);
+  const ratio = a / b;
+  return {
+    name,
+    target,
+    measured: `${fmt(ratio, 2)}× (${fmt(a, a < 1000 ? 1 : 0)} vs ${fmt(b, b < 1000 ? 1 : 0)})`,
+    met: ratio >= min,
+    gap: ratio >= min ? '' : `${fmt((1 - ratio / min) * 100, 0)} % short (${fmt(b * min, b < 1000 ? 1 : 0)} needed)`,
+  };
+}
+
+/** A ceiling target in bytes, keys or ms. */
+function atMost(name: string, value: number | undefined, max: number, unit: string): Target {
+  const target = `≤ ${fmt(max)} ${unit}`;
+  if (value === undefined) return notRun(name, target);
+  return {
+    name,
+    target,
+    measured: `${fmt(value, Number.isInteger(value) ? 0 : 2)} ${unit}`,
+    met: value <= max,
+    gap: value <= max ? '' : `${fmt(value - max, Number.isInteger(value) ? 0 : 2)} ${unit} over`,
+  };
+}
+
+/** No command, no key, no session cookie for a new visitor's page views. */
+function anonymousTarget(a: AnonymousViewsResult | undefined): Target {
+  const name = 'Redis per anonymous page view (sign-in page, error pages)';
+  const target = '0 B: no command, no key, no session cookie';
+  if (!a) return notRun(name, target);
+  const met = a.commands === 0 && a.newKeys === 0 && a.sessionCookies === 0;
+  return {
+    name,
+    target,
+    measured:
+      `${fmt(a.newKeyBytes / a.views, 1)} B, ${fmt(a.commands / a.views, 2)} commands, ${fmt(a.newKeys)} new keys, ` +
+      `${fmt(a.sessionCookies)} session cookies over ${fmt(a.views)} views`,
+    met,
+    gap: met ? '' : a.commandSamples.join(', ') || `${a.newKeys} keys, ${a.sessionCookies} session cookies`,
+  };
+}
+
+/** Evaluates the performance targets (ratios to the floor and the peers of the same run) against a run. */
 export function evaluateTargets(r: Report): Target[] {
   const t: Target[] = [];
   const floor = r.floors.expressSession;
   const home = r.app.home;
-  if (floor && home) {
-    const ratio = home.reqPerSec / floor.reqPerSec;
-    const okRate = ratio >= 1.2;
-    const okP99 = home.latency.p99 <= floor.latency.p99;
+  const tut = r.peers.tutorial;
+  const ba = r.peers.betterAuth;
+
+  const homeName = 'GET /home signed in vs the tutorial';
+  if (home && tut?.home) {
+    const rate = ratioTarget(homeName, home.reqPerSec, tut.home.reqPerSec, 1.3, "the tutorial's req/s");
+    const okP99 = home.latency.p99 <= tut.home.latency.p99;
     t.push({
-      name: 'protected page vs express+session floor',
-      target: '≥ 1.20× req/s, p99 ≤ floor',
-      measured:
-        `${fmt(ratio, 2)}× req/s; p99 ${fmt(home.latency.p99, 2)} vs ${fmt(floor.latency.p99, 2)} ms` +
-        (home.cpuMsPerRequest && floor.cpuMsPerRequest
-          ? `; by CPU per request ${fmt(floor.cpuMsPerRequest / home.cpuMsPerRequest, 2)}×`
-          : ''),
-      met: okRate && okP99,
-      gap: [
-        okRate
-          ? ''
-          : `req/s ${fmt((1 - ratio / 1.2) * 100, 0)} % short of 1.2× (${fmt(floor.reqPerSec * 1.2)} needed, ${fmt(home.reqPerSec)} measured)`,
-        okP99 ? '' : `p99 ${fmt(home.latency.p99 - floor.latency.p99, 2)} ms over the floor's`,
-      ]
+      ...rate,
+      target: `${rate.target}, p99 ≤ its`,
+      measured: `${rate.measured}; p99 ${fmt(home.latency.p99, 2)} vs ${fmt(tut.home.latency.p99, 2)} ms`,
+      met: Boolean(rate.met) && okP99,
+      gap: [rate.gap, okP99 ? '' : `p99 ${fmt(home.latency.p99 - tut.home.latency.p99, 2)} ms over`]
         .filter(Boolean)
         .join('; '),
     });
-  } else
-    t.push({
-      name: 'protected page vs express+session floor',
-      target: '≥ 1.20× req/s, p99 ≤ floor',
-      measured: '-',
-      met: null,
-    });
+  } else t.push(notRun(homeName, "≥ 1.30× the tutorial's req/s, p99 ≤ its"));
+  t.push(
+    ratioTarget(
+      'GET /me signed in vs the Express + session floor',
+      r.app.me?.reqPerSec,
+      floor?.reqPerSec,
+      1.4,
+      'req/s',
+    ),
+  );
 
   const e = r.app.emailSignIns;
-  if (e) {
-    const okRate = e.signInsPerSec >= 200;
+  const signName = 'email sign-ins, 20 users, vs the tutorial';
+  const signTarget = "≥ 1.00× the tutorial's rate, 0 errors, flow p99 < 150 ms";
+  if (e && tut?.emailSignIns) {
+    const rate = ratioTarget(signName, e.signInsPerSec, tut.emailSignIns.signInsPerSec, 1, '');
     const okP99 = e.flow.p99 < 150;
     const okErr = e.errors === 0;
     t.push({
-      name: 'email-mode sign-ins, 20 users',
-      target: '≥ 200/s, p99 < 150 ms, 0 errors',
-      measured: `${fmt(e.signInsPerSec, 1)}/s, p99 ${fmt(e.flow.p99, 1)} ms, ${e.errors} errors`,
-      met: okRate && okP99 && okErr,
-      gap: [
-        okRate ? '' : `${fmt(200 - e.signInsPerSec, 1)}/s short (${fmt((1 - e.signInsPerSec / 200) * 100, 0)} %)`,
-        okP99 ? '' : `p99 ${fmt(e.flow.p99 - 150, 1)} ms over`,
-        okErr ? '' : `${e.errors} errors`,
-      ]
+      name: signName,
+      target: signTarget,
+      measured: `${rate.measured}; p99 ${fmt(e.flow.p99, 1)} ms; ${e.errors} errors`,
+      met: Boolean(rate.met) && okP99 && okErr,
+      gap: [rate.gap, okP99 ? '' : `p99 ${fmt(e.flow.p99 - 150, 1)} ms over`, okErr ? '' : `${e.errors} errors`]
         .filter(Boolean)
         .join('; '),
     });
-    const eld = e.probe.eventLoop.p99;
-    t.push({
-      name: 'event-loop delay p99 during sign-in load',
-      target: '< 20 ms',
-      measured: `${fmt(eld, 2)} ms (max ${fmt(e.probe.eventLoop.max, 1)} ms)`,
-      met: eld < 20,
-      gap: eld < 20 ? '' : `${fmt(eld - 20, 2)} ms over`,
-    });
-  } else {
-    t.push({
-      name: 'email-mode sign-ins, 20 users',
-      target: '≥ 200/s, p99 < 150 ms, 0 errors',
-      measured: '-',
-      met: null,
-    });
-    t.push({ name: 'event-loop delay p99 during sign-in load', target: '< 20 ms', measured: '-', met: null });
-  }
+  } else t.push(notRun(signName, signTarget));
+
+  t.push(ratioTarget('GET /home vs Better Auth', home?.reqPerSec, ba?.home?.reqPerSec, 2, "Better Auth's req/s"));
+  t.push(ratioTarget('GET /me vs Better Auth', r.app.me?.reqPerSec, ba?.me?.reqPerSec, 2, "Better Auth's req/s"));
+  t.push(
+    ratioTarget(
+      'email sign-ins vs Better Auth',
+      e?.signInsPerSec,
+      ba?.emailSignIns?.signInsPerSec,
+      2,
+      "Better Auth's rate",
+    ),
+  );
 
   const m = r.app.memory;
-  const sessBytes = m?.sessionRecordBytes ?? r.app.sessionRecord?.bytes;
-  if (sessBytes !== undefined) {
-    t.push({
-      name: 'Redis per session record (no index kept)',
-      target: '≤ 256 B',
-      measured: `${sessBytes} B`,
-      met: sessBytes <= 256,
-      gap: sessBytes <= 256 ? '' : `${sessBytes - 256} B over`,
-    });
-  } else t.push({ name: 'Redis per session record (no index kept)', target: '≤ 256 B', measured: '-', met: null });
-  if (m) {
-    t.push({
-      name: "Redis per new account's first sign-in (email mode)",
-      target: '≤ 1024 B',
-      measured: `${m.bytesPerSignIn} B`,
-      met: m.bytesPerSignIn <= 1024,
-      gap: m.bytesPerSignIn <= 1024 ? '' : `${m.bytesPerSignIn - 1024} B over`,
-    });
-  } else
-    t.push({
-      name: "Redis per new account's first sign-in (email mode)",
-      target: '≤ 1024 B',
-      measured: '-',
-      met: null,
-    });
-  const pm = r.app.passwordSignUpMemory;
-  if (pm) {
-    t.push({
-      name: "Redis per new account's first sign-in (password mode)",
-      target: '≤ 1024 B',
-      measured: `${pm.bytesPerSignUp} B`,
-      met: pm.bytesPerSignUp <= 1024,
-      gap: pm.bytesPerSignUp <= 1024 ? '' : `${pm.bytesPerSignUp - 1024} B over`,
-    });
-  }
+  t.push(
+    atMost(
+      'Redis per signed-in session (record + index entries)',
+      m?.sessionRecordBytes ?? r.app.sessionRecord?.bytes,
+      256,
+      'B',
+    ),
+  );
+  t.push(atMost("Redis per new account's first sign-in (email mode)", m?.bytesPerSignIn, 640, 'B'));
+  t.push(anonymousTarget(r.app.anonymous));
 
   const s = r.app.sessions;
   if (s) {
@@ -204,28 +245,23 @@ export function evaluateTargets(r: Report): Target[] {
       met: loss < 0.1,
       gap: loss < 0.1 ? '' : `${fmt((loss - 0.1) * 100, 1)} points over`,
     });
-  } else t.push({ name: 'many vs few live sessions', target: '< 10 % throughput loss', measured: '-', met: null });
-
-  const a = r.app.anonymous;
-  const anonymousName = 'Redis per anonymous page view (sign-in page, error pages)';
-  if (a) {
-    const met = a.commands === 0 && a.newKeys === 0 && a.sessionCookies === 0;
+  } else t.push(notRun('many vs few live sessions', '< 10 % throughput loss'));
+  if (e) {
+    const eld = e.probe.eventLoop.p99;
     t.push({
-      name: anonymousName,
-      target: '0 B: no command, no key, no session cookie',
-      measured:
-        `${fmt(a.newKeyBytes / a.views, 1)} B, ${fmt(a.commands / a.views, 2)} commands, ${a.newKeys} new keys, ` +
-        `${a.sessionCookies} session cookies over ${fmt(a.views)} views`,
-      met,
-      gap: met ? '' : a.commandSamples.join(', ') || `${a.newKeys} keys, ${a.sessionCookies} session cookies`,
+      name: 'event-loop delay p99 during sign-in load',
+      target: '< 20 ms',
+      measured: `${fmt(eld, 2)} ms (max ${fmt(e.probe.eventLoop.max, 1)} ms)`,
+      met: eld < 20,
+      gap: eld < 20 ? '' : `${fmt(eld - 20, 2)} ms over`,
     });
-  } else
-    t.push({ name: anonymousName, target: '0 B: no command, no key, no session cookie', measured: '-', met: null });
+  } else t.push(notRun('event-loop delay p99 during sign-in load', '< 20 ms'));
   return t;
 }
 
 export function printReport(r: Report): void {
   r.targets = evaluateTargets(r);
+  r.comparison = buildComparison(r);
   const out: string[] = [
     `${r.machine.cpu}, ${r.machine.nproc} cores, ${r.machine.memoryGiB} GiB; Node ${r.machine.node}; Redis ${r.machine.redis}; ${r.date}`,
     `pinning: ${r.machine.pinning}`,
@@ -256,9 +292,11 @@ export function printReport(r: Report): void {
   httpRow('floor: node:http "ok"', H);
   httpRow('floor: express + session (GET + touch)', F);
   httpRow('GET /home, signed in (one session)', r.app.home);
-  if (r.app.breakdown) {
-    httpRow('  app: GET /health/live (no session)', r.app.breakdown.live);
-    httpRow('  app: GET /me (session, guard, JSON)', r.app.breakdown.me);
+  if (r.app.breakdown) httpRow('  app: GET /health/live (no session)', r.app.breakdown.live);
+  httpRow('  app: GET /me (session, guard, JSON)', r.app.me);
+  for (const p of Object.values(r.peers)) {
+    httpRow(`${p.label}: GET /home, signed in`, p.home);
+    httpRow(`${p.label}: GET /me, signed in`, p.me);
   }
   if (r.app.sessions) {
     const s = r.app.sessions;
@@ -267,8 +305,6 @@ export function printReport(r: Report): void {
   }
   const flowRow = (name: string, s: SignIns | undefined) => {
     if (!s) return;
-    // The probe's window runs from the measured window's start until the last flow drained.
-    const flows = s.signIns * (s.probe.wallMs / 1000 / s.seconds);
     rows.push([
       name,
       `${fmt(s.signInsPerSec, 1)} /s`,
@@ -278,13 +314,14 @@ export function printReport(r: Report): void {
       '-',
       '-',
       '-',
-      fmt(s.probe.cpuMs / flows, 2),
+      fmt(cpuPerSignIn(s), 2),
       '-',
       `${fmt(s.redisCommandsPerSignIn, 0)} per sign-in (scripts' inside)`,
       s.errors,
     ]);
   };
   flowRow('email sign-ins, whole flow', r.app.emailSignIns);
+  for (const p of Object.values(r.peers)) flowRow(`${p.label}: email sign-ins`, p.emailSignIns);
   flowRow('password sign-ins, whole flow', r.app.passwordSignIns);
   out.push(
     table(
@@ -311,6 +348,7 @@ export function printReport(r: Report): void {
   for (const [name, s] of [
     ['email', r.app.emailSignIns],
     ['password', r.app.passwordSignIns],
+    ...Object.values(r.peers).map((p) => [p.label, p.emailSignIns] as const),
   ] as const) {
     if (!s) continue;
     const st = s.steps;
@@ -413,6 +451,70 @@ export function printReport(r: Report): void {
           `the account hash alone ${pm.accountBytes} B`,
       );
     }
+  }
+
+  const peers = Object.values(r.peers);
+  if (peers.length) {
+    out.push('', 'Peers, measured in the same run through the same driver, each alone on the same core');
+    for (const p of peers) {
+      if (p.skipped) {
+        out.push(`  ${p.label}: SKIPPED: ${p.skipped}`);
+        continue;
+      }
+      const pm = p.memory;
+      out.push(
+        `  ${p.label} (${p.storage})` +
+          (pm
+            ? `: ${fmt(pm.signIns)} sign-ins of new accounts left ${fmt(pm.bytesPerSignIn)} B each, ` +
+              `a session ${fmt(pm.sessionBytes)} B; ${fmt(pm.redisCommandsPerSignIn, 1)} Redis commands per sign-in; keys: ` +
+              pm.keys.map((k) => `${k.pattern} ${fmt(k.perSignIn, 2)}/sign-in ${fmt(k.bytesAvg)} B`).join(', ')
+            : ''),
+      );
+    }
+    const { head, rows } = comparisonRows(r.comparison);
+    out.push(
+      '',
+      table(
+        head,
+        rows,
+        head.map((_, i) => (i === 0 || i === head.length - 1 ? 'l' : 'r')),
+      ),
+    );
+  }
+  const anonymous = [
+    ['this server', r.app.anonymous] as const,
+    ...peers.map((p) => [p.label, p.anonymous] as const),
+  ].filter((row): row is readonly [string, AnonymousViewsResult] => row[1] !== undefined);
+  if (anonymous.length) {
+    out.push(
+      '',
+      'Anonymous page views: each GET without a cookie (a new visitor), what reached Redis (MONITOR) and what it left',
+      table(
+        [
+          'server',
+          'paths (status)',
+          'views',
+          'Redis commands',
+          'new keys',
+          'their bytes',
+          'session cookies',
+          'first commands',
+        ],
+        anonymous.map(([label, a]) => [
+          label,
+          Object.entries(a.paths)
+            .map(([path, status]) => `${path} (${status})`)
+            .join(', '),
+          fmt(a.views),
+          fmt(a.commands),
+          fmt(a.newKeys),
+          fmt(a.newKeyBytes),
+          fmt(a.sessionCookies),
+          a.commandSamples.join(', ') || '-',
+        ]),
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
+      ),
+    );
   }
 
   out.push(

@@ -1,20 +1,24 @@
 /**
  * `npm run bench [-- --smoke] [-- --json <file>]`: the performance benchmark of docs/benchmarks.md.
- * Starts its own redis-server, SMTP server, floor servers and the built app (dist/main.js) on
- * loopback, measures, prints a table with ratios to the floors of the same run and the targets of
- * issue 4, and exits non-zero only when something failed (errors), never for a missed target.
+ * Starts its own redis-servers, SMTP server, floor servers, peer servers (bench/peers/) and the
+ * built app (dist/main.js) on loopback, measures, prints a table with ratios to the floors and the
+ * peers of the same run and the targets, writes the run as JSON, a markdown table and SVG charts,
+ * and exits non-zero only when something failed (errors), never for a missed target.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import argon2 from 'argon2';
+import { comparisonMarkdown } from './comparison.js';
 import { BenchClient } from './lib/http-client.js';
 import { type HttpLoadOptions, type HttpTarget, httpLoad } from './lib/load.js';
 import { anonymousViews } from './lib/anonymous-views.js';
-import { hasTaskset, type Pinning, pinSelf, startRedis } from './lib/processes.js';
+import { ensureInstalled, PEERS, peerDir, type PeerSpec } from './lib/peers.js';
+import { hasTaskset, type Pinning, pinSelf, type RedisServer, startRedis } from './lib/processes.js';
 import { RedisMonitor, roundTrips } from './lib/redis-monitor.js';
 import {
   commandCounts,
@@ -27,11 +31,11 @@ import {
   sessionIdFromCookie,
   usedMemory,
 } from './lib/redis-tools.js';
-import { type AppServer, ROOT, type Server, startApp, startFloor } from './lib/servers.js';
-import { signInLoad } from './lib/signin-load.js';
+import { type AppServer, ROOT, type Server, startApp, startFloor, startPeer } from './lib/servers.js';
+import { type SignInFlow, signInLoad } from './lib/signin-load.js';
 import { SmtpSink } from './lib/smtp-sink.js';
 import { round, Samples, sleep } from './lib/stats.js';
-import { printReport, type Report } from './report.js';
+import { type PeerReport, printReport, type Report } from './report.js';
 
 // ---------------------------------------------------------------- options
 
@@ -44,7 +48,9 @@ const value = (name: string) => {
 if (flag('--help') || flag('-h')) {
   console.log(`usage: npm run bench [-- options]
   --smoke            1 s per scenario, 200 sign-ins for memory, 2,000 sessions, 200 anonymous views (CI)
-  --json <file>      also write the results as JSON
+  --json <file>      write the results as JSON there (default bench/results/latest.json; smoke: a temporary file)
+  --docs             write the charts to docs/benchmarks/ and the comparison table into docs/benchmarks.md
+  --no-peers         measure neither the tutorial nor Better Auth (bench/peers/)
   --only <list>      comma list of: home,email,memory,sessions,password,anonymous (home includes the floors)
   --seconds <n>      measured seconds per scenario (default 10; smoke 1)
   --no-pin           do not pin processes to cores with taskset
@@ -54,6 +60,8 @@ if (flag('--help') || flag('-h')) {
 }
 const smoke = flag('--smoke');
 const jsonFile = value('--json');
+const publish = flag('--docs');
+const withPeers = !flag('--no-peers');
 const only = value('--only')?.split(',');
 const runs = (s: string) => !only || only.includes(s);
 const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -87,6 +95,10 @@ const redisCpus = redisCpuArg === 'none' ? undefined : (redisCpuArg ?? (pin.enab
 if (pin.enabled) pinSelf(pin.load);
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
+/** The chart renderer's package (installed on first use, like the peers). */
+const CHART_DIR = resolve(ROOT, 'bench/chart');
+/** Why the charts cannot be drawn (their package could not be installed), if so. */
+let chartMissing: string | undefined;
 const errors: string[] = [];
 const check = (name: string, r: { errors: number; errorSamples?: string[] }) => {
   if (r.errors > 0)
@@ -152,6 +164,7 @@ async function main(): Promise<number> {
     params: { ...P, rateLimitPerMinute: 100000, argon2: argonCost },
     floors: {},
     app: {},
+    peers: {},
     targets: [],
   };
   const loadOpts: HttpLoadOptions = {
@@ -160,11 +173,11 @@ async function main(): Promise<number> {
     seconds: P.seconds,
     counters: () => commandCounts(redis),
   };
-  /** What Redis and the SMTP server did between two points (commands, CPU, mail). */
-  const snapshot = async () => ({
+  /** What Redis (the app's, or a peer's) and the SMTP server did between two points (commands, CPU, mail). */
+  const snapshot = async (client: Redis = redis) => ({
     at: performance.now(),
-    cmds: await commandCounts(redis),
-    redisCpu: await redisCpuSeconds(redis),
+    cmds: await commandCounts(client),
+    redisCpu: await redisCpuSeconds(client),
     mails: smtp.received,
     mailBytes: smtp.bytes,
     smtpConnections: smtp.connections,
@@ -190,7 +203,23 @@ async function main(): Promise<number> {
   const nextEmail = (kind = 'e') => `${kind}o.${emailSeq.tag}.${emailSeq.n++}@example.com`;
 
   const running: Server[] = [];
+  const peers: PeerRun[] = [];
   try {
+    // The peers first: installed on first use, each with a redis-server of its own (same cores as
+    // the app's), pinned like the app, signed in once for the page scenarios.
+    const measurePeers = withPeers && ['home', 'email', 'memory', 'anonymous'].some(runs);
+    // Every install before any measurement, at once: the chart's too (it is drawn at the end).
+    const installs = new Map(
+      [...(measurePeers ? PEERS.map(peerDir) : []), CHART_DIR].map((dir) => [dir, ensureInstalled(dir, log)]),
+    );
+    chartMissing = await installs.get(CHART_DIR);
+    if (measurePeers) {
+      for (const spec of PEERS) {
+        const run = await startPeerRun(report, spec, smtp, nextEmail, await installs.get(peerDir(spec)));
+        if (run) peers.push(run);
+      }
+    } else if (!withPeers) log('peers: not measured (--no-peers)');
+
     // The app in email mode serves scenarios 2, 3, 5 and 6.
     let app: AppServer | undefined;
     let cookie = '';
@@ -239,47 +268,90 @@ async function main(): Promise<number> {
         { name: 'http', port: httpFloor.port, path: '/', probe: httpFloor },
         { name: 'express', port: expressFloor.port, path: '/', headers: { cookie: c.cookie }, probe: expressFloor },
         { name: 'home', port: app.port, path: '/home', headers: { cookie, accept: 'text/html' }, probe: app },
+        { name: 'me', port: app.port, path: '/me', headers: { cookie, accept: 'application/json' }, probe: app },
       ];
       // Where the app's cost goes, from routes it already has: no session; session + guard + JSON; the page.
       if (!smoke) {
-        targets.push(
-          { name: 'live', port: app.port, path: '/health/live', headers: { accept: 'application/json' }, probe: app },
-          { name: 'me', port: app.port, path: '/me', headers: { cookie, accept: 'application/json' }, probe: app },
-        );
+        targets.push({
+          name: 'live',
+          port: app.port,
+          path: '/health/live',
+          headers: { accept: 'application/json' },
+          probe: app,
+        });
+      }
+      for (const p of peers) {
+        const peerTarget = (path: string, accept: string): HttpTarget => ({
+          name: `${p.spec.id} ${path}`,
+          port: p.server.port,
+          path,
+          headers: { cookie: p.cookie, accept },
+          probe: p.server,
+          counters: () => commandCounts(p.redis),
+        });
+        targets.push(peerTarget('/home', 'text/html'));
+        if (p.spec.mePath) targets.push(peerTarget(p.spec.mePath, 'application/json'));
       }
       log(
-        `floors and GET /home${smoke ? '' : ' (+ /health/live and /me to split its cost)'}: ${P.connections} connections, ` +
-          `${P.warmup} s warm-up each, then ${P.seconds} s each in ${P.slices} turns of ${round(P.seconds / P.slices, 1)} s`,
+        `floors, GET /home and GET /me${smoke ? '' : ' (+ /health/live to split their cost)'}` +
+          `${peers.length ? `, and the same of ${peers.map((p) => p.spec.label).join(' and ')}` : ''}: ` +
+          `${P.connections} connections, ${P.warmup} s warm-up each, then ${P.seconds} s each in ${P.slices} turns of ${round(P.seconds / P.slices, 1)} s`,
       );
       const r = await httpLoad(targets, { ...loadOpts, slices: P.slices });
       report.floors.http = r.http;
       report.floors.expressSession = r.express;
       report.app.home = r.home;
-      if (r.live && r.me) report.app.breakdown = { live: r.live, me: r.me };
+      report.app.me = r.me;
+      if (r.live) report.app.breakdown = { live: r.live };
       check('floor node:http', report.floors.http);
       check('floor express+session', report.floors.expressSession);
       check('GET /home', report.app.home);
+      check('GET /me', report.app.me);
+      for (const p of peers) {
+        const pr = report.peers[p.spec.id]!;
+        pr.home = r[`${p.spec.id} /home`];
+        check(`${p.spec.label} GET /home`, pr.home);
+        if (p.spec.mePath) {
+          pr.me = r[`${p.spec.id} ${p.spec.mePath}`];
+          check(`${p.spec.label} GET ${p.spec.mePath}`, pr.me);
+        }
+      }
       await httpFloor.stop();
       await expressFloor.stop();
     }
 
-    // New visitors' page views: the sign-in page and error pages store nothing.
+    // New visitors' page views: what the sign-in page and error pages cost each server's Redis.
     if (runs('anonymous') && app) {
       // Email mode: /register is a 404 page there, like any unknown path.
-      const paths = { '/auth': 200, '/register': 404, '/no-such-page': 404 };
-      log(
-        `anonymous page views: ${P.anonymousViews.toLocaleString('en')} new visitors of ${Object.keys(paths).join(', ')}`,
-      );
-      const r = await anonymousViews({
-        port: app.port,
-        redis,
-        redisPort: redisServer.port,
-        paths,
-        count: P.anonymousViews,
-        users: P.users,
-      });
-      report.app.anonymous = r;
-      check('anonymous page views', r);
+      const servers = [
+        {
+          label: 'the app',
+          port: app.port,
+          redis,
+          redisPort: redisServer.port,
+          paths: { '/auth': 200, '/register': 404, '/no-such-page': 404 },
+          sessionCookies: ['sid', '__Host-sid'],
+          into: report.app,
+        },
+        ...peers.map((p) => ({
+          label: p.spec.label,
+          port: p.server.port,
+          redis: p.redis,
+          redisPort: p.redisPort,
+          paths: p.spec.anonymousPaths,
+          sessionCookies: [p.flow.cookieName],
+          into: report.peers[p.spec.id]!,
+        })),
+      ];
+      for (const { label, into, ...server } of servers) {
+        log(
+          `${label}: anonymous page views, ${P.anonymousViews.toLocaleString('en')} new visitors of ` +
+            Object.keys(server.paths).join(', '),
+        );
+        const r = await anonymousViews({ ...server, count: P.anonymousViews, users: P.users });
+        into.anonymous = r;
+        check(`${label} anonymous page views`, r);
+      }
     }
 
     // 3: email-mode sign-ins.
@@ -303,6 +375,31 @@ async function main(): Promise<number> {
       const { lastCookie: _drop, ...rest } = r;
       report.app.emailSignIns = { ...rest, probe, ...since(s0!, await snapshot(), r.signIns) };
       check('email sign-ins', r);
+      for (const p of peers) {
+        log(`${p.spec.label}: email sign-ins, ${P.users} users, ${P.warmup} s warm-up, ${P.seconds} s`);
+        let p0: Snapshot | undefined;
+        const pr = await signInLoad({
+          port: p.server.port,
+          smtp,
+          users: P.users,
+          nextEmail,
+          flow: p.flow,
+          warmupSeconds: P.warmup,
+          seconds: P.seconds,
+          onWindowStart: async () => {
+            await p.server.probeReset();
+            p0 = await snapshot(p.redis);
+          },
+        });
+        const peerProbe = await p.server.probeReport();
+        const { lastCookie: _last, ...peerRest } = pr;
+        report.peers[p.spec.id]!.emailSignIns = {
+          ...peerRest,
+          probe: peerProbe,
+          ...since(p0!, await snapshot(p.redis), pr.signIns),
+        };
+        check(`${p.spec.label} email sign-ins`, pr);
+      }
     }
 
     // 5: Redis memory left by new accounts' first sign-ins.
@@ -333,6 +430,38 @@ async function main(): Promise<number> {
         // Exact here: every flow of the run is counted.
         ...since(s0, s1, r.signIns),
       };
+
+      for (const p of peers) {
+        await p.redis.flushAll();
+        const pBefore = await settle(p.redis, smtp);
+        log(`${p.spec.label}: Redis memory, ${P.memorySignIns.toLocaleString('en')} sign-ins of new accounts`);
+        const p0 = await snapshot(p.redis);
+        const pr = await signInLoad({
+          port: p.server.port,
+          smtp,
+          users: P.users,
+          nextEmail: () => nextEmail('m'),
+          count: P.memorySignIns,
+          flow: p.flow,
+        });
+        const p1 = await snapshot(p.redis);
+        check(`${p.spec.label} memory sign-ins`, pr);
+        const pAfter = await settle(p.redis, smtp);
+        const pKeys = await keyCensus(p.redis, pr.signIns);
+        report.peers[p.spec.id]!.memory = {
+          signIns: pr.signIns,
+          signInsPerSec: pr.signInsPerSec,
+          bytesPerSignIn: Math.round((pAfter - pBefore) / pr.signIns),
+          // Each of the session's keys, as many per sign-in as it left.
+          sessionBytes: Math.round(
+            pKeys
+              .filter((k) => p.spec.sessionPatterns.includes(k.pattern))
+              .reduce((n, k) => n + k.bytesAvg * k.perSignIn, 0),
+          ),
+          keys: pKeys,
+          ...since(p0, p1, pr.signIns),
+        };
+      }
     }
 
     // 6: the protected page over few and many live sessions (few, many, few again).
@@ -496,6 +625,7 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const s of running) await s.stop().catch(() => undefined);
+    for (const p of peers) await p.stop();
     await redis.close().catch(() => undefined);
     await smtp.stop();
     await redisServer.stop();
@@ -513,13 +643,52 @@ async function main(): Promise<number> {
     .join(' ');
   report.errors = errors;
   printReport(report);
-  if (jsonFile) {
-    const file = resolve(cwd, jsonFile);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    log(`JSON written to ${file}`);
-  }
+  writeResults(report);
   return errors.length ? 1 : 0;
+}
+
+/**
+ * Writes the run: its JSON, the comparison as a markdown table, and one SVG chart per figure
+ * rendered from the JSON by bench/chart/render.mjs. A full run writes them under bench/results/
+ * (git-ignored), a smoke run to a temporary folder, `--docs` the table into docs/benchmarks.md
+ * (between its bench:comparison markers) and the charts to docs/benchmarks/.
+ */
+function writeResults(report: Report): void {
+  const tmp = join(os.tmpdir(), `bench-${process.pid}`);
+  const results = resolve(ROOT, 'bench/results');
+  const json = jsonFile ? resolve(cwd, jsonFile) : smoke ? join(tmp, 'run.json') : join(results, 'latest.json');
+  mkdirSync(dirname(json), { recursive: true });
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  log(`JSON written to ${json}`);
+
+  const table = comparisonMarkdown(report, report.comparison!);
+  if (publish) {
+    const doc = resolve(ROOT, 'docs/benchmarks.md');
+    const text = readFileSync(doc, 'utf8');
+    const re = /(<!-- bench:comparison:start -->\n)[\s\S]*?(<!-- bench:comparison:end -->)/;
+    if (!re.test(text)) errors.push(`${doc} has no bench:comparison markers: the table was not written`);
+    else {
+      writeFileSync(
+        doc,
+        text.replace(re, (_m, start: string, end: string) => `${start}${table}${end}`),
+      );
+      log(`comparison table written into ${doc}`);
+    }
+  } else {
+    const md = smoke ? join(tmp, 'comparison.md') : join(results, 'latest.md');
+    mkdirSync(dirname(md), { recursive: true });
+    writeFileSync(md, table);
+    log(`comparison table written to ${md}`);
+  }
+
+  const chartDir = publish ? resolve(ROOT, 'docs/benchmarks') : smoke ? join(tmp, 'charts') : join(results, 'charts');
+  if (chartMissing) {
+    log(`charts: SKIPPED: ${chartMissing}`);
+    return;
+  }
+  const r = spawnSync(process.execPath, [join(CHART_DIR, 'render.mjs'), json, chartDir], { encoding: 'utf8' });
+  if (r.status !== 0) errors.push(`charts: render.mjs failed: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+  else log(`charts: ${r.stdout.trim().split('\n').length} SVGs written to ${chartDir}`);
 }
 
 /** The Redis round trips of each request of one email-mode sign-in, from MONITOR (nothing else runs meanwhile). */
@@ -537,7 +706,7 @@ async function traceSignIn(app: AppServer, redisPort: number, smtp: SmtpSink, em
     await step('POST /auth', () => c.postJson('/auth', { email }));
     const { code } = await smtp.code(email);
     await step('POST /verify', () => c.postJson('/verify', { code }));
-    await step('GET /home (first: adds the CSRF token)', () => c.get('/home'));
+    await step('GET /home (first: sets the CSRF cookie)', () => c.get('/home'));
     await step('GET /home', () => c.get('/home'));
   } finally {
     c.close();
@@ -557,6 +726,77 @@ async function withCsrfCookie(port: number, cookie: string): Promise<string> {
   } finally {
     c.close();
   }
+}
+
+/** A peer under measurement: its server, its own redis-server, a signed-in cookie. */
+interface PeerRun {
+  spec: PeerSpec;
+  flow: SignInFlow;
+  server: Server;
+  redis: Redis;
+  /** Its redis-server's port (for MONITOR). */
+  redisPort: number;
+  cookie: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Installs (first use), starts and signs in once to a peer. Resolves to undefined, with the reason
+ * printed and kept in the report, when a dependency is missing (its packages cannot be installed,
+ * its database cannot be reached); a peer that starts but fails its first sign-in is an error.
+ */
+async function startPeerRun(
+  report: Report,
+  spec: PeerSpec,
+  smtp: SmtpSink,
+  nextEmail: () => string,
+  missing: string | undefined,
+): Promise<PeerRun | undefined> {
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const entry: PeerReport = {
+    label: spec.label,
+    storage: spec.storage({ redisUrl: '', smtpUrl: '', secret: '', databaseUrl }),
+  };
+  report.peers[spec.id] = entry;
+  const skip = (why: string) => {
+    entry.skipped = why;
+    log(`${spec.label}: SKIPPED: ${why}`);
+    return undefined;
+  };
+  const dir = peerDir(spec);
+  if (missing) return skip(missing);
+  let redisServer: RedisServer | undefined;
+  let client: Redis | undefined;
+  let server: Server | undefined;
+  const stop = async () => {
+    await server?.stop().catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    await redisServer?.stop();
+  };
+  try {
+    redisServer = await startRedis(redisCpus);
+    client = await connectRedis(redisServer.url);
+    const env = spec.env({
+      redisUrl: redisServer.url,
+      smtpUrl: smtp.url,
+      secret: randomBytes(32).toString('base64url'),
+      databaseUrl,
+    });
+    log(`starting ${spec.label} (${entry.storage})`);
+    server = await startPeer(spec.id, dir, env, spec.healthPath, serverCpus);
+  } catch (err) {
+    await stop();
+    const msg = err instanceof Error ? err.message : String(err);
+    return skip(`did not start: ${msg.split('\n').slice(0, 6).join(' / ').slice(0, 600)}`);
+  }
+  const flow = spec.flow(server.port);
+  const one = await signInLoad({ port: server.port, smtp, users: 1, count: 1, nextEmail, flow });
+  if (one.errors || !one.lastCookie) {
+    errors.push(`${spec.label}: the first sign-in failed: ${one.errorSamples.join('; ')}`);
+    await stop();
+    return skip('its first sign-in failed (see ERRORS)');
+  }
+  return { spec, flow, server, redis: client, redisPort: redisServer.port, cookie: one.lastCookie, stop };
 }
 
 /** Lets the last deliveries and writes land; returns Redis used_memory. */

@@ -68,12 +68,16 @@ export interface KeyPattern {
 
 /** Groups keys into patterns: addresses, ids and IPs become placeholders. */
 export function keyPattern(key: string): string {
-  return key
-    .replace(/[^:]+@[^:]+/g, '<email>')
-    .replace(/(\d{1,3}\.){3}\d{1,3}|::ffff:[\d.]+|::1/g, '<ip>')
-    .replace(/\{[A-Za-z0-9_-]{8}\}/g, '{<tag>}')
-    .replace(/^(sess:|otp:\{<tag>\}c:)[^:]+$/, '$1<id>')
-    .replace(/[A-Za-z0-9_-]{20,}/g, '<id>');
+  return (
+    key
+      .replace(/[^:]+@[^:]+/g, '<email>')
+      .replace(/(\d{1,3}\.){3}\d{1,3}|::ffff:[\d.]+|::1/g, '<ip>')
+      .replace(/\{[A-Za-z0-9_-]{8}\}/g, '{<tag>}')
+      .replace(/^(sess:|otp:\{<tag>\}c:)[^:]+$/, '$1<id>')
+      // Better Auth's per-user list of sessions (bench/peers/better-auth).
+      .replace(/active-sessions-[A-Za-z0-9_-]+$/, 'active-sessions-<id>')
+      .replace(/[A-Za-z0-9_-]{20,}/g, '<id>')
+  );
 }
 
 /** Every key in the database grouped by pattern, with counts, TTLs and average `MEMORY USAGE`. */

@@ -48,11 +48,12 @@ function spawnNode(
   cpus: string | undefined,
   preload?: string,
   nodeFlags: string[] = [],
+  cwd = ROOT,
 ): Child {
   const nodeArgs = [...nodeFlags, ...(preload ? ['--import', preload] : []), script];
   const [cmd, args] = pinned(cpus, process.execPath, nodeArgs);
   const proc = spawn(cmd, args, {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -69,6 +70,30 @@ export async function startFloor(
   const script = fileURLToPath(new URL(`servers/${name}.js`, BENCH_DIR));
   const child = spawnNode(script, { ...env, PORT: String(port), NODE_ENV: 'production' }, cpus, PROBE);
   await waitHttpOk(`http://127.0.0.1:${port}/${name === 'express-floor' ? 'health' : ''}`, child);
+  return { name, port, child, stop: () => child.stop(), ...probeOf(child) };
+}
+
+/**
+ * A peer server (`server.mjs` in `dir`, a folder of bench/peers/ with its own installed
+ * dependencies), in production mode, with the probe preloaded like the floors.
+ */
+export async function startPeer(
+  name: string,
+  dir: string,
+  env: Record<string, string>,
+  healthPath: string,
+  cpus?: string,
+): Promise<Server> {
+  const port = await freePort();
+  const child = spawnNode(
+    fileURLToPath(new URL('server.mjs', pathToFileURL(`${dir}/`))),
+    { ...env, PORT: String(port), NODE_ENV: 'production' },
+    cpus,
+    PROBE,
+    [],
+    dir,
+  );
+  await waitHttpOk(`http://127.0.0.1:${port}${healthPath}`, child, 30_000);
   return { name, port, child, stop: () => child.stop(), ...probeOf(child) };
 }
 

@@ -3,12 +3,61 @@ import { BenchClient } from './http-client.js';
 import type { SmtpSink } from './smtp-sink.js';
 import { type LatencySummary, round, Samples, sleep } from './stats.js';
 
+/**
+ * One server's email sign-in, as three requests: ask for a code, send it back, open the signed-in
+ * page. Each step throws when the answer is not the expected one.
+ */
+export interface SignInFlow {
+  /** The cookie that carries the session (the only one the client keeps). */
+  cookieName: string;
+  /** Headers sent with every POST. */
+  postHeaders?: Record<string, string>;
+  start(client: BenchClient, email: string): Promise<void>;
+  verify(client: BenchClient, email: string, code: string): Promise<void>;
+  /** Opens the signed-in page; it must show `email`. */
+  home(client: BenchClient, email: string): Promise<void>;
+}
+
+/**
+ * This server's flow: `POST <startPath>` (JSON, with `password` in password mode) answering
+ * `code_sent`, `POST /verify` (JSON), `GET /home`.
+ */
+export function appSignInFlow(o: { startPath?: string; password?: string; cookieName?: string } = {}): SignInFlow {
+  const startPath = o.startPath ?? '/auth';
+  return {
+    cookieName: o.cookieName ?? 'sid',
+    async start(client, email) {
+      const r = await client.postJson(
+        startPath,
+        o.password === undefined ? { email } : { email, password: o.password },
+      );
+      if (r.status !== 200 || !r.body.includes('code_sent'))
+        throw new Error(`POST ${startPath} ${r.status} ${r.body.slice(0, 200)}`);
+    },
+    async verify(client, _email, code) {
+      const r = await client.postJson('/verify', { code });
+      if (r.status !== 200) throw new Error(`POST /verify ${r.status} ${r.body.slice(0, 200)}`);
+    },
+    home: expectPage('/home'),
+  };
+}
+
+/** A step that GETs `path` and expects a 200 page showing the address. */
+export function expectPage(path: string): SignInFlow['home'] {
+  return async (client, email) => {
+    const r = await client.get(path);
+    if (r.status !== 200 || !r.body.includes(email)) throw new Error(`GET ${path} ${r.status}`);
+  };
+}
+
 export interface SignInLoadOptions {
   port: number;
   smtp: SmtpSink;
   users: number;
   /** The next new address, or undefined when there is none left. */
   nextEmail(): string | undefined;
+  /** The server's flow (default: this server's, with `password` and `startPath`). */
+  flow?: SignInFlow;
   /** Password mode: sent with POST /auth. */
   password?: string;
   /** The route that starts a flow (default `/auth`; `/register` for password-mode sign-ups). */
@@ -20,14 +69,13 @@ export interface SignInLoadOptions {
   count?: number;
   /** Called when the measured window starts (e.g. to reset the app's probe). */
   onWindowStart?(): Promise<void>;
-  cookieName?: string;
 }
 
 export interface SignInLoadResult {
   signIns: number;
   signInsPerSec: number;
   seconds: number;
-  /** The whole flow: POST /auth, the mail, POST /verify, GET /home. */
+  /** The whole flow: start (POST /auth), the mail, verify (POST /verify), the page (GET /home). */
   flow: LatencySummary;
   steps: { start: LatencySummary; mailWait: LatencySummary; verify: LatencySummary; home: LatencySummary };
   errors: number;
@@ -62,8 +110,9 @@ export async function signInLoad(o: SignInLoadOptions): Promise<SignInLoadResult
     if (errorSamples.length < 5) errorSamples.push(msg);
   };
 
+  const signIn = o.flow ?? appSignInFlow({ startPath: o.startPath, password: o.password });
   const user = async (i: number) => {
-    const client = new BenchClient(o.port, o.cookieName);
+    const client = new BenchClient(o.port, signIn.cookieName, signIn.postHeaders);
     try {
       while (!stop) {
         if (o.count !== undefined && started >= o.count) break;
@@ -73,20 +122,13 @@ export async function signInLoad(o: SignInLoadOptions): Promise<SignInLoadResult
         client.reset();
         const t0 = performance.now();
         try {
-          const start = await client.postJson(
-            o.startPath ?? '/auth',
-            o.password === undefined ? { email } : { email, password: o.password },
-          );
-          if (start.status !== 200 || !start.body.includes('code_sent'))
-            throw new Error(`POST ${o.startPath ?? '/auth'} ${start.status} ${start.body.slice(0, 200)}`);
+          await signIn.start(client, email);
           const t1 = performance.now();
           const { code } = await o.smtp.code(email);
           const t2 = performance.now();
-          const verify = await client.postJson('/verify', { code });
-          if (verify.status !== 200) throw new Error(`POST /verify ${verify.status} ${verify.body.slice(0, 200)}`);
+          await signIn.verify(client, email, code);
           const t3 = performance.now();
-          const home = await client.get('/home');
-          if (home.status !== 200 || !home.body.includes(email)) throw new Error(`GET /home ${home.status}`);
+          await signIn.home(client, email);
           const t4 = performance.now();
           if (measuring) {
             flow.add(t4 - t0);
