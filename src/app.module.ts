@@ -1,7 +1,7 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { AccountModule } from './account/index.js';
@@ -18,7 +18,7 @@ import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
 import { HealthModule } from './health/health.module.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
 import { appOptions, usesDevOutbox } from './app.options.js';
-import { createValidationPipe, FormPageInterceptor } from './http/index.js';
+import { createValidationPipe } from './http/index.js';
 import { DevOutboxModule, MailHandoffMiddleware, MailModule } from './mail/index.js';
 import { OtpModule } from './otp/index.js';
 import { REDIS_CLIENT, type RedisClient, RedisModule } from './redis/index.js';
@@ -41,7 +41,7 @@ const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject
 
 /**
  * Wires the features together from the validated config. The only place that knows them all;
- * the only place that applies middleware, the filter, the pipe and the interceptor globally.
+ * the only place that applies middleware, the filter, the pipe and the guard globally.
  */
 @Module({})
 export class AppModule implements NestModule {
@@ -88,7 +88,6 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: AppExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },
-        { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
       ],
     };
   }

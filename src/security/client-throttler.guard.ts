@@ -6,6 +6,8 @@ import { StoreUnavailableError } from '../redis/index.js';
 import { RedisSessionStore, wasLoaded } from '../session/index.js';
 import { ClientRateLimitedError } from './security.errors.js';
 
+const ALLOWED = Promise.resolve(true);
+
 /**
  * Per-client-address budget (`@nestjs/throttler`), on top of the per-identifier limits: it slows one
  * address spraying many identifiers, or minting sessions. It counts POSTs and the GETs of visitors
@@ -15,7 +17,11 @@ import { ClientRateLimitedError } from './security.errors.js';
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
+    return this.uncounted(context.switchToHttp().getRequest<Request>());
+  }
+
+  /** True for a request that is not counted: any but a POST, and a GET that cannot create a session. */
+  protected uncounted(req: Request): boolean {
     if (req.method === 'POST') return false;
     // A GET without a stored session may create one (a form's CSRF token, a page to return to):
     // count those, so one address cannot fill Redis with sessions. Signed-in page views stay free.
@@ -23,7 +29,13 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
   }
 
   /** A GET still gets its page when the budget's store is down; a POST fails (503) as it would anyway. */
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    // Uncounted requests (signed-in page views) leave at once, without the throttler's async steps.
+    if (this.uncounted(context.switchToHttp().getRequest<Request>())) return ALLOWED;
+    return this.counted(context);
+  }
+
+  protected async counted(context: ExecutionContext): Promise<boolean> {
     try {
       return await super.canActivate(context);
     } catch (err) {
