@@ -79,6 +79,9 @@ export function applyHttpSetup(
 ): void {
   app.set('trust proxy', options.trustProxy);
   app.disable('x-powered-by');
+  // Every dynamic answer is `no-store`: an ETag (a SHA-1 of each body) would never be used. The
+  // assets below keep theirs (serve-static makes its own).
+  app.set('etag', false);
   const csp = cspOf(options.secureCookies);
   // helmet's headers depend on nothing in the request: worked out once, then set on each answer.
   app.use(

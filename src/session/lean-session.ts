@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import session, { type Session, type SessionData } from 'express-session';
 
-/** Key of a {@link LeanSession}'s hook (a symbol: never serialized, never hashed). */
+/** Key of a {@link LeanSession}'s hand-over to express-session. */
 const WRITE_PATH = Symbol('write path');
 
 /** express-session's `Session`, whose constructor its types mark private. */
@@ -14,11 +14,13 @@ const SessionBase = session.Session as unknown as new (req: Request, data: Sessi
  * any request: the save at the end when the data changed, the cookie of a new id.
  */
 export class LeanSession extends SessionBase {
-  declare [WRITE_PATH]: { upgraded: boolean; upgrade(): void };
+  /** Hands the request to express-session; undefined once it has. */
+  declare [WRITE_PATH]: (() => void) | undefined;
 
   constructor(req: Request, data: SessionData, upgrade: () => void) {
     super(req, data);
-    Object.defineProperty(this, WRITE_PATH, { value: { upgraded: false, upgrade }, enumerable: false });
+    // A symbol key: never serialized, hashed or copied into the record.
+    this[WRITE_PATH] = upgrade;
   }
 
   override save(callback?: (err: unknown) => void): this {
@@ -38,14 +40,14 @@ export class LeanSession extends SessionBase {
 
 /** True once express-session manages the request of `s` (see {@link LeanSession}). */
 export function isUpgraded(s: LeanSession): boolean {
-  return s[WRITE_PATH].upgraded;
+  return s[WRITE_PATH] === undefined;
 }
 
 /** Hands the request of `s` to express-session; true when this call did it, false when it was done. */
 export function upgrade(s: LeanSession): boolean {
-  const path = s[WRITE_PATH];
-  if (path.upgraded) return false;
-  path.upgraded = true;
-  path.upgrade();
+  const handOver = s[WRITE_PATH];
+  if (!handOver) return false;
+  s[WRITE_PATH] = undefined;
+  handOver();
   return true;
 }

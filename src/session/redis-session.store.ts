@@ -77,7 +77,10 @@ export class RedisSessionStore extends RedisStore {
           const record: unknown = JSON.parse(raw);
           if (!isSessionRecord(record, opts.fields)) throw new Error('not a session record');
           // Any stored cookie copy is ignored: the cookie settings are global.
-          return { ...(record as object), cookie: {}, [LOADED]: true } as unknown as SessionData;
+          const data = record as Record<string, unknown>;
+          data.cookie = {};
+          data[LOADED] = true;
+          return data as unknown as SessionData;
         },
       },
     });
