@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { AccountModule } from './account/index.js';
@@ -25,7 +25,7 @@ import { APP_CONFIG, type AppConfig, appConfig } from './config/app.config.js';
 import { HealthModule } from './health/index.js';
 import { AppExceptionFilter } from './app-exception.filter.js';
 import { appOptions, usesDevOutbox, usesMetrics } from './app.options.js';
-import { createValidationPipe, FormPageInterceptor } from './http/index.js';
+import { createValidationPipe } from './http/index.js';
 import { LoggingModule } from './logging/index.js';
 import { DevOutboxModule, MailHandoffMiddleware, MailModule } from './mail/index.js';
 import { HttpMetricsMiddleware, MetricsModule, MetricsService } from './metrics/index.js';
@@ -50,7 +50,7 @@ const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject
 
 /**
  * Wires the features together from the validated config. The only place that knows them all;
- * the only place that applies middleware, the filter, the pipe and the interceptor globally.
+ * the only place that applies middleware, the filter, the pipe and the guard globally.
  */
 @Module({})
 export class AppModule implements NestModule {
@@ -99,7 +99,6 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: AppExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },
-        { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
       ],
     };
   }

@@ -7,7 +7,8 @@ import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule, type AppExtras } from './app.module.js';
 import { loadConfig } from './config/app.config.js';
-import { formBodyParser, jsonBodyParser, utf8BodiesOnly } from './http/body.parsers.js';
+import { bodyReaders } from './http/body.parsers.js';
+import { headersOnce } from './http/headers-once.js';
 import { AppLogger, createPinoLogger, requestLogging } from './logging/index.js';
 import { metricsEndpoint, MetricsService } from './metrics/index.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -84,15 +85,21 @@ export function applyHttpSetup(
 ): void {
   app.set('trust proxy', options.trustProxy);
   app.disable('x-powered-by');
+  // Every dynamic answer is `no-store`: an ETag (a SHA-1 of each body) would never be used. The
+  // assets below keep theirs (serve-static makes its own).
+  app.set('etag', false);
   const csp = cspOf(options.secureCookies);
+  // helmet's headers depend on nothing in the request: worked out once, then set on each answer.
   app.use(
-    helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: csp },
-      strictTransportSecurity: options.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
-      // Not `no-referrer`: with it browsers send `Origin: null` on form posts, which the Origin check refuses.
-      referrerPolicy: { policy: 'same-origin' },
-      frameguard: { action: 'deny' },
-    }),
+    headersOnce(
+      helmet({
+        contentSecurityPolicy: { useDefaults: false, directives: csp },
+        strictTransportSecurity: options.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
+        // Not `no-referrer`: with it browsers send `Origin: null` on form posts, which the Origin check refuses.
+        referrerPolicy: { policy: 'same-origin' },
+        frameguard: { action: 'deny' },
+      }),
+    ),
   );
   // Static files come before the session middleware: they never touch Redis.
   app.useStaticAssets(PUBLIC_ASSETS_DIR, { prefix: '/assets/', maxAge: '1h', index: false });
@@ -100,8 +107,8 @@ export function applyHttpSetup(
   app.useStaticAssets(WEBAUTHN_BROWSER_DIR, { prefix: '/assets/webauthn/', maxAge: '1h', index: false });
   beforeBodies?.();
   // Our own readers: UTF-8 only, every name kept as sent (no prototype tricks), repeated names noted,
-  // so that validation sees exactly what the client sent.
-  app.use(utf8BodiesOnly(), jsonBodyParser({ limit: '8kb' }), formBodyParser({ limit: '8kb', parameterLimit: 20 }));
+  // so that validation sees exactly what the client sent. GET, HEAD and OPTIONS skip them.
+  app.use(bodyReaders({ limit: '8kb', parameterLimit: 20 }));
 }
 
 /**

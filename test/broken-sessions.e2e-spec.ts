@@ -3,10 +3,14 @@
  * not a record this server wrote (a JSON object of another shape, a JSON array or number, an empty
  * string, random bytes) or a key of another Redis type (hash, list, set) is "no session": the key
  * is deleted, a new id replaces it, the browser holding the cookie can sign in as if it had none,
- * and no request answers 5xx because of it. In email mode and in password mode.
+ * and no request answers 5xx because of it; a signed-in record cut short or with a field of the wrong
+ * shape signs nobody in. A well-formed signed-in record is read (the lean read takes it as
+ * express-session would), but only under a cookie with its signature: a forged one is "no session"
+ * and leaves the record alone. In email mode and in password mode.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sign } from 'cookie-signature';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +52,15 @@ interface Variant {
 const record = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ createdAt: Date.now(), seenAt: Date.now(), ...extra });
 
+/** A signed-in user as the session keeps it (it passes every factor a mode asks for). */
+const signedInUser = () => ({
+  email: 'someone@example.com',
+  factors: ['pwd', 'email_otp'],
+  aal: 2,
+  amr: ['pwd', 'otp', 'mfa'],
+  authTime: Date.now(),
+});
+
 const VARIANTS: Variant[] = [
   {
     name: 'a JSON object of another shape ({"cookie":"legacy"})',
@@ -68,6 +81,16 @@ const VARIANTS: Variant[] = [
     name: 'a record whose pending is a string',
     type: 'string',
     write: (k) => putString(k, record({ pending: 'challenge-id' })),
+  },
+  {
+    name: 'a signed-in record cut short',
+    type: 'string',
+    write: (k) => putString(k, record({ user: signedInUser() }).slice(0, -2)),
+  },
+  {
+    name: 'a signed-in record whose seenAt is a string',
+    type: 'string',
+    write: (k) => putString(k, JSON.stringify({ user: signedInUser(), createdAt: Date.now(), seenAt: 'now' })),
   },
   { name: 'a JSON array (of a valid record)', type: 'string', write: (k) => putString(k, `[${record()}]`) },
   { name: 'a JSON number', type: 'string', write: (k) => putString(k, String(Date.now())) },
@@ -171,6 +194,28 @@ for (const mode of ['email', 'password'] as const satisfies Mode[]) {
       expect(await redis.type(key), `${variant.name} is written`).toBe(variant.type);
       return { cookie, key };
     }
+
+    it('signs in a well-formed signed-in record written by hand, but not under a forged cookie', async () => {
+      const id = randomBytes(24).toString('base64url');
+      const key = `sess:${id}`;
+      await putString(key, record({ user: signedInUser() }));
+      const secret = t.config.sessionSecrets[0];
+      const good = `sid=${encodeURIComponent(`s:${sign(id, secret)}`)}`;
+      const forged = [
+        `sid=${encodeURIComponent(`s:${sign(id, randomBytes(32).toString('base64url'))}`)}`,
+        `sid=${encodeURIComponent(`s:${sign(id, secret).slice(0, -3)}AAA`)}`,
+        `sid=${id}`,
+      ];
+      for (const cookie of forged) {
+        const res = await request(t.http).get('/me').set('Accept', JSON_TYPE).set('Cookie', cookie);
+        expect(res.status, cookie).toBe(401);
+      }
+      expect(await redis.exists(key), 'a forged cookie leaves the record alone').toBe(1);
+      const res = await request(t.http).get('/me').set('Accept', JSON_TYPE).set('Cookie', good);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ email: 'someone@example.com', aal: 2 });
+      await redis.del(key);
+    });
 
     it('keeps a well-formed record written by hand (the control: only broken records are dropped)', async () => {
       const { cookie, key } = await brokenSession({

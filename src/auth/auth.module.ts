@@ -31,7 +31,8 @@ import { VerifyPageInterceptor } from './verify-page.interceptor.js';
  * SessionModule, SecurityModule and ViewModule in the app.
  */
 @Module({
-  controllers: [SignInController, VerifyController, RegisterController, HomeController, StepUpController],
+  // Express tries routes in the order they are registered: the most requested pages first.
+  controllers: [HomeController, SignInController, VerifyController, RegisterController, StepUpController],
   providers: [
     userStoreProvider,
     {

@@ -107,6 +107,24 @@ export function formBodyParser(options: { limit: string; parameterLimit: number 
   };
 }
 
+/**
+ * {@link utf8BodiesOnly}, {@link jsonBodyParser} and {@link formBodyParser} in one middleware, which
+ * a request that sends no body by its method (GET, HEAD, OPTIONS) passes at once: page views run
+ * no body reader at all.
+ */
+export function bodyReaders(options: { limit: string; parameterLimit: number }): RequestHandler {
+  const readers = [utf8BodiesOnly(), jsonBodyParser(options), formBodyParser(options)];
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err || i === readers.length) return next(err);
+      readers[i++](req, res, step);
+    };
+    step();
+  };
+}
+
 function noteRepeated(body: unknown, repeated: string[]): void {
   if (repeated.length && typeof body === 'object' && body !== null) {
     Object.defineProperty(body, REPEATED_FIELDS, { value: repeated, enumerable: false });

@@ -6,7 +6,8 @@ import { JSON_ONLY } from './negotiation.js';
 
 /**
  * Records the handler's {@link FormPage} and `@JsonOnly()` on the request, where the exception
- * filter can read them.
+ * filter can read them. Not needed any more: the decorators mark their routes themselves (see
+ * `RouteMarkGuard`); kept so that apps which register it app-wide keep working.
  */
 @Injectable()
 export class FormPageInterceptor implements NestInterceptor {

@@ -1,14 +1,16 @@
-import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RouteMarkGuard } from './route-mark.guard.js';
 
 /** Metadata key of {@link JsonOnly}. */
 export const JSON_ONLY = 'http:json-only';
 
 /**
- * Marks an API route (not a page): it answers JSON whatever the Accept header, its errors too,
- * and is never a redirect to a sign-in page. {@link AuthGuard} flags the request (guards run first).
+ * Marks an API route (not a page), or every route of a controller: it answers JSON whatever the
+ * Accept header, its errors too, and is never a redirect to a sign-in page.
  */
-export const JsonOnly = () => SetMetadata(JSON_ONLY, true);
+export const JsonOnly = () =>
+  applyDecorators(SetMetadata(JSON_ONLY, true), UseGuards(new RouteMarkGuard({ jsonOnly: true })));
 
 /**
  * True when the client should get JSON: a JSON request body, or an Accept header that

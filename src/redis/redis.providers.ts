@@ -17,8 +17,10 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
   let lastError = '';
   const connection = {
     disableOfflineQueue: true,
-    // No per-command `timeout` here: it arms an abort timer per command, and does not cover
-    // commands already written to a silent socket. Callers put a deadline on each call instead.
+    // No per-command `timeout` (node-redis arms one of 5 s by default): it costs an abort timer
+    // and a listener per command, and does not cover commands already written to a silent
+    // socket. Callers put a deadline on each call instead.
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 2000,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),

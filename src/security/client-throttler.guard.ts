@@ -6,6 +6,8 @@ import { IS_PUBLIC, isRead } from '../http/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { ClientRateLimitedError } from './security.errors.js';
 
+const ALLOWED = Promise.resolve(true);
+
 /**
  * Per-client-address budget (`@nestjs/throttler`), on top of the per-identifier limits: it slows one
  * address spraying many identifiers, or minting sessions. It counts POSTs, and the GETs that may
@@ -16,6 +18,11 @@ import { ClientRateLimitedError } from './security.errors.js';
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return this.uncounted(context);
+  }
+
+  /** True for a request that is not counted: any but a POST, and a GET that cannot create a session. */
+  protected uncounted(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method === 'POST') return false;
     // Open pages (sign-in, sign-up: their CSRF token needs no session) and a session's own page
@@ -29,7 +36,13 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
   }
 
   /** A GET still gets its page when the budget's store is down; a POST fails (503) as it would anyway. */
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    // Uncounted requests (signed-in page views) leave at once, without the throttler's async steps.
+    if (this.uncounted(context)) return ALLOWED;
+    return this.counted(context);
+  }
+
+  protected async counted(context: ExecutionContext): Promise<boolean> {
     try {
       return await super.canActivate(context);
     } catch (err) {

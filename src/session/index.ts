@@ -12,4 +12,4 @@ export { IndexedMemoryStore } from './indexed-memory.store.js';
 export { SessionHandle, CurrentSession } from './session-handle.js';
 export { SessionFields, type FieldCheck } from './session-fields.js';
 export { isObject, isStrings, isTime, isSessionRecord } from './session-record.js';
-export { RedisSessionStore, wasLoaded } from './redis-session.store.js';
+export { RedisSessionStore, type StoredSession, wasLoaded } from './redis-session.store.js';

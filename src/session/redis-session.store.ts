@@ -1,5 +1,6 @@
 import { RedisStore } from 'connect-redis';
-import type { SessionData } from 'express-session';
+import type { Request } from 'express';
+import type { Session, SessionData } from 'express-session';
 import { type RedisClient, withDeadline } from '../redis/index.js';
 import type { SessionFields } from './session-fields.js';
 import type { RedisSessionIndex } from './session-index.js';
@@ -18,6 +19,20 @@ export function wasLoaded(sess: object): boolean {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- express-session's own callback type
 type Callback = (err?: any, data?: any) => void;
 
+/** A record as one read found it: its data (as `get` gives it) and the text stored. */
+export interface StoredSession {
+  data: SessionData;
+  /** The stored JSON; `serialize(data)` gives the same text while the data is unchanged. */
+  text: string;
+}
+
+/** What {@link RedisSessionStore.prime} holds for express-session's next call. */
+interface Primed {
+  sid: string;
+  data: SessionData | null;
+  session?: Session;
+}
+
 /**
  * connect-redis with two guarantees it lacks:
  * - every call has a deadline, so a frozen Redis gives a fast failure (503) instead of a hang;
@@ -27,11 +42,19 @@ type Callback = (err?: any, data?: any) => void;
  * Records are stored without express-session's cookie copy (the cookie settings are global), and
  * a write identical to the one just made for the same session object is skipped (express-session
  * saves again at the end of a request whose id was rotated and already saved).
+ *
+ * For `SessionMiddleware`'s lean read it also offers {@link readRecord} (one `GET`, the stored text
+ * kept to detect changes) and {@link prime} (hands that read to express-session, so the write path
+ * needs no second `GET`).
  */
 export class RedisSessionStore extends RedisStore {
   protected readonly fields?: SessionFields;
   protected readonly index?: RedisSessionIndex;
   protected readonly absoluteEnd?: (sess: SessionData) => number;
+  private primed?: Primed;
+  private adopting?: Session;
+  /** A new session on `req` (new id, new cookie): set by express-session on the store it is given. */
+  declare generate: (req: Express.Request) => void;
 
   constructor(opts: {
     client: RedisClient;
@@ -54,7 +77,10 @@ export class RedisSessionStore extends RedisStore {
           const record: unknown = JSON.parse(raw);
           if (!isSessionRecord(record, opts.fields)) throw new Error('not a session record');
           // Any stored cookie copy is ignored: the cookie settings are global.
-          return { ...(record as object), cookie: {}, [LOADED]: true } as unknown as SessionData;
+          const data = record as Record<string, unknown>;
+          data.cookie = {};
+          data[LOADED] = true;
+          return data as unknown as SessionData;
         },
       },
     });
@@ -64,7 +90,61 @@ export class RedisSessionStore extends RedisStore {
   }
 
   override get(sid: string, cb?: Callback) {
+    const primed = this.primed;
+    if (primed?.sid === sid && cb) {
+      // Synchronous on purpose: express-session then sets the request's session before it returns.
+      this.primed = undefined;
+      this.adopting = primed.session;
+      try {
+        cb(null, primed.data);
+      } finally {
+        this.adopting = undefined;
+      }
+      return Promise.resolve(primed.data ?? undefined);
+    }
     return settle(withDeadline(this.read(sid)), cb);
+  }
+
+  /** express-session's inflate of a primed read keeps the live session object instead of a copy. */
+  override createSession(req: Request, data: SessionData) {
+    const live = this.adopting;
+    if (!live) return super.createSession(req, data);
+    this.adopting = undefined;
+    req.session = live;
+    return live as Session & SessionData;
+  }
+
+  /**
+   * One read of `sid` (under the deadline): the record and its stored text, or null when there is
+   * none or it is unusable (an unusable one is deleted, as in `get`).
+   * @throws when Redis fails or does not answer in time
+   */
+  readRecord(sid: string): Promise<StoredSession | null> {
+    return withDeadline(this.readStored(sid));
+  }
+
+  /** The text `data` is stored as: equal to a {@link StoredSession}'s `text` while its data is unchanged. */
+  serialize(data: SessionData): string {
+    return this.serializer.stringify(data);
+  }
+
+  /**
+   * Makes express-session's next `get(sid)` answer `data` at once (`null`: no record), and its
+   * inflate of that answer adopt `session` (the object the request already holds) as `req.session`.
+   * Cleared by that `get`, or by {@link unprime} when the call did not come.
+   */
+  prime(sid: string, data: SessionData | null, session?: Session): void {
+    this.primed = { sid, data, session };
+  }
+
+  unprime(): void {
+    this.primed = undefined;
+    this.adopting = undefined;
+  }
+
+  /** Parses a stored text as `get` does. @throws when it is not a record of ours */
+  parse(text: string): SessionData {
+    return this.serializer.parse(text) as SessionData;
   }
 
   override set(sid: string, sess: SessionData, cb?: Callback) {
@@ -80,6 +160,10 @@ export class RedisSessionStore extends RedisStore {
    * no session, never an outage: it is deleted, and a new session with a new id replaces it.
    */
   protected async read(sid: string): Promise<SessionData | null> {
+    return (await this.readStored(sid))?.data ?? null;
+  }
+
+  protected async readStored(sid: string): Promise<StoredSession | null> {
     const key = this.prefix + sid;
     const client = this.client as RedisClient;
     let raw: string | null;
@@ -92,7 +176,7 @@ export class RedisSessionStore extends RedisStore {
     }
     if (raw === null) return null;
     try {
-      return await this.serializer.parse(raw);
+      return { data: this.parse(raw), text: raw };
     } catch {
       await this.discard(key);
       return null;

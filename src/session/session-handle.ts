@@ -2,10 +2,16 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { parse as parseCookies } from 'cookie';
 import type { CookieOptions, Request, Response } from 'express';
 import type { Session, SessionData } from 'express-session';
+import type { Clock } from '../clock/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
 import { RedisSessionStore, wasLoaded } from './redis-session.store.js';
 
 type Data = Partial<SessionData>;
+
+/** Where `SessionMiddleware` leaves the session clock on the request, for {@link SessionHandle}. */
+export const REQUEST_CLOCK = Symbol('session clock');
+/** A request that went through `SessionMiddleware`. */
+export type RequestWithClock = Request & { [REQUEST_CLOCK]?: Clock };
 
 /**
  * The session of one request, as services see it: its data and the operations on it, without the
@@ -67,8 +73,13 @@ export class SessionHandle {
     return this.req.session ?? undefined;
   }
 
+  /** The session clock's time (epoch ms): the one the idle and absolute limits are checked against. */
+  now(): number {
+    return (this.req as RequestWithClock)[REQUEST_CLOCK]?.now() ?? Date.now();
+  }
+
   /** Marks a session as in use (for the absolute and idle limits) when it first gets data. */
-  init(now = Date.now()): void {
+  init(now = this.now()): void {
     const s = this.data;
     s.createdAt ??= now;
     s.seenAt ??= now;
@@ -85,7 +96,7 @@ export class SessionHandle {
         session.regenerate((err) => (err ? reject(new StoreUnavailableError(err)) : resolve())),
       );
     }
-    const now = Date.now();
+    const now = this.now();
     Object.assign(this.req.session, data, { createdAt: now, seenAt: now });
     await this.save();
   }

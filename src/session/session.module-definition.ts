@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 import type { Store } from 'express-session';
+import type { Clock } from '../clock/index.js';
 
 /** Options of {@link SessionModule}. */
 export interface SessionModuleOptions {
@@ -22,6 +23,11 @@ export interface SessionModuleOptions {
   keyPrefix?: string;
   /** Redis key prefix of the per-owner session index (default `si:`). */
   indexPrefix?: string;
+  /**
+   * The time the idle and absolute limits are checked against (default: the app's `Clock`
+   * provider, e.g. `AuthModule`'s, else the system clock); tests pass a `SettableClock`.
+   */
+  clock?: Clock;
 }
 
 /**

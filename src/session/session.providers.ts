@@ -1,5 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import session, { type SessionData, type Store } from 'express-session';
+import { Clock, SystemClock } from '../clock/index.js';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { IndexedMemoryStore } from './indexed-memory.store.js';
 import { RedisSessionStore } from './redis-session.store.js';
@@ -14,6 +15,8 @@ export interface SessionPolicy {
   touchAfterMs: number;
   cookieName: string;
   secure: boolean;
+  /** The time the limits are checked against and records are stamped with. */
+  clock: Clock;
 }
 
 /** Token of the resolved {@link SessionPolicy}. */
@@ -21,8 +24,12 @@ export const SESSION_POLICY = Symbol('SESSION_POLICY');
 /** Token of the express-session request handler that {@link SessionMiddleware} wraps. */
 export const SESSION_HANDLER = Symbol('SESSION_HANDLER');
 
-/** Applies the defaults and checks the secrets. @throws Error when a secret is shorter than 32 characters. */
-export function resolvePolicy(o: SessionModuleOptions): SessionPolicy {
+/**
+ * Applies the defaults and checks the secrets. The clock is `options.clock`, else the app's
+ * {@link Clock} provider when there is one (`AuthModule`'s), else the system clock.
+ * @throws Error when a secret is shorter than 32 characters.
+ */
+export function resolvePolicy(o: SessionModuleOptions, appClock?: Clock): SessionPolicy {
   if (!o.secrets.length || o.secrets.some((s) => s.length < 32)) {
     throw new Error('SessionModule: every secret must be at least 32 characters');
   }
@@ -33,11 +40,12 @@ export function resolvePolicy(o: SessionModuleOptions): SessionPolicy {
     // `__Host-` binds the cookie to this exact host, path / and https.
     cookieName: o.secure ? '__Host-sid' : 'sid',
     secure: o.secure,
+    clock: o.clock ?? appClock ?? new SystemClock(),
   };
 }
 
 /** Seconds a record should live in the store: the idle window (plus slack) capped by the absolute end. */
-export function recordTtlSeconds(sess: SessionData, p: SessionPolicy, now = Date.now()): number {
+export function recordTtlSeconds(sess: SessionData, p: SessionPolicy, now = p.clock.now()): number {
   const idle = p.idleMs + p.touchAfterMs;
   const absoluteLeft = (sess.createdAt ?? now) + p.absoluteMs - now;
   return Math.max(1, Math.ceil(Math.min(idle, absoluteLeft) / 1000));
@@ -54,7 +62,7 @@ function buildStore(
   index: SessionIndex,
 ): Store {
   if (o.store) return o.store;
-  const absoluteEnd = (sess: SessionData) => (sess.createdAt ?? Date.now()) + p.absoluteMs;
+  const absoluteEnd = (sess: SessionData) => (sess.createdAt ?? p.clock.now()) + p.absoluteMs;
   if (!redis) {
     new Logger('Session').warn('No Redis: sessions are kept in process memory (development only)');
     return new IndexedMemoryStore(fields, index, absoluteEnd);
@@ -72,7 +80,11 @@ function buildStore(
 
 /** The policy and the express-session handler, built from the module's options. */
 export const sessionProviders: Provider[] = [
-  { provide: SESSION_POLICY, useFactory: resolvePolicy, inject: [SESSION_MODULE_OPTIONS] },
+  {
+    provide: SESSION_POLICY,
+    useFactory: resolvePolicy,
+    inject: [SESSION_MODULE_OPTIONS, { token: Clock, optional: true }],
+  },
   {
     provide: SessionIndex,
     useFactory: (o: SessionModuleOptions, redis: RedisClient | null) =>

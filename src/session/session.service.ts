@@ -42,7 +42,7 @@ export class SessionService {
    * @throws StoreUnavailableError
    */
   async listOwned(owner: string): Promise<OwnedSession[]> {
-    const sids = await this.index.list(owner, Date.now());
+    const sids = await this.index.list(owner, this.policy.clock.now());
     const records = await Promise.all(sids.map((sid) => this.read(sid)));
     const gone = sids.filter((_, i) => !records[i]);
     if (gone.length) await this.index.remove(owner, gone);

@@ -25,12 +25,14 @@ export class PageRenderer {
   ) {}
 
   send(req: Request, res: Response, page: string, context: PageContext = {}, status = 200): void {
-    res
-      .status(status)
-      .type('html')
-      .setHeader('Cache-Control', 'no-store')
-      .setHeader('Vary', 'Accept, Accept-Language, Cookie')
-      .send(this.render(req, page, context));
+    const html = this.render(req, page, context);
+    // What `res.send` does for an uncached string, without its ETag and content-type parsing.
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Vary', 'Accept, Accept-Language, Cookie');
+    res.setHeader('Content-Length', Buffer.byteLength(html));
+    res.end(html);
   }
 
   render(req: Request, page: string, context: PageContext = {}): string {

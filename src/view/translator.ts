@@ -77,7 +77,7 @@ export class Translator {
     return message.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
   }
 
-  /** The messages whose keys start with one of `prefixes`, resolved for `locale` (for the page script). */
+  /** The messages whose keys start with one of `prefixes`, resolved for `locale` (for the page script); frozen, one object per locale and prefixes. */
   pick(locale: string, prefixes: string[]): Catalog {
     const memo = `${locale}|${prefixes.join(',')}`;
     let out = this.picked.get(memo);
@@ -86,6 +86,8 @@ export class Translator {
       for (const key of Object.keys(this.catalogs.get(this.defaultLocale) ?? {})) {
         if (prefixes.some((p) => key.startsWith(p))) out[key] = this.lookup(locale, key) ?? key;
       }
+      // Frozen: the same object is handed to every page, and its JSON is cached (see ViewRenderer).
+      Object.freeze(out);
       this.picked.set(memo, out);
     }
     return out;

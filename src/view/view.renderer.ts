@@ -21,6 +21,10 @@ export const PUBLIC_ASSETS_DIR = fileURLToPath(new URL('../../public', import.me
 export class ViewRenderer {
   protected readonly hbs = Handlebars.create();
   protected readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+  /** Template sources by name, for {@link inLayout}. */
+  protected readonly sources = new Map<string, string>();
+  /** Page-in-layout templates by `layout|page` (undefined: the layout cannot hold the page as a partial). */
+  protected readonly layouts = new Map<string, Handlebars.TemplateDelegate | undefined>();
   protected readonly site: Record<string, unknown>;
   /** The message catalogs of `views/locales`. */
   readonly i18n: Translator;
@@ -43,7 +47,9 @@ export class ViewRenderer {
           const name = `${sub}/${templateName(dir, sub, file)}`;
           // Plain-text mail parts and subjects are not HTML: escaping would show `&amp;` to the reader.
           const noEscape = /\.(text|subject)$/.test(name);
-          this.templates.set(name, this.hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape }));
+          const source = readFileSync(file, 'utf8');
+          this.sources.set(name, source);
+          this.templates.set(name, this.hbs.compile(source, { strict: false, noEscape }));
         }
       }
     }
@@ -61,9 +67,38 @@ export class ViewRenderer {
   render(name: string, context: Record<string, unknown>, layout?: string): string {
     const locale = typeof context.locale === 'string' ? context.locale : this.i18n.defaultLocale;
     const data = { ...context, locale, site: this.site };
-    const body = this.get(name)(data);
-    if (!layout) return body;
-    return this.get(layout)({ ...data, body: new Handlebars.SafeString(body) });
+    if (!layout) return this.get(name)(data);
+    const whole = this.inLayout(name, layout);
+    if (whole) return whole(data);
+    return this.get(layout)({ ...data, body: new Handlebars.SafeString(this.get(name)(data)) });
+  }
+
+  /**
+   * `layout` with `name` as a partial in place of its `{{body}}`: one template call per page instead
+   * of two (each call wraps every helper anew). Undefined when the layout uses `body` otherwise.
+   */
+  protected inLayout(name: string, layout: string): Handlebars.TemplateDelegate | undefined {
+    const key = `${layout}|${name}`;
+    if (this.layouts.has(key)) return this.layouts.get(key);
+    const source = this.sources.get(layout);
+    const page = this.sources.get(name);
+    let whole: Handlebars.TemplateDelegate | undefined;
+    if (source !== undefined && page !== undefined && (source.match(/\{\{[^}]*\bbody\b/g) ?? []).length === 1) {
+      const slot = /\{\{\s*body\s*\}\}/;
+      if (slot.test(source)) {
+        const partial = `page:${name}`;
+        this.hbs.registerPartial(partial, page);
+        // `preventIndent`: the page's text is not indented like the line that held `{{body}}`.
+        const noEscape = /\.(text|subject)$/.test(layout);
+        whole = this.hbs.compile(source.replace(slot, `{{> "${partial}"}}`), {
+          strict: false,
+          noEscape,
+          preventIndent: true,
+        });
+      }
+    }
+    this.layouts.set(key, whole);
+    return whole;
   }
 
   protected get(name: string): Handlebars.TemplateDelegate {
@@ -132,12 +167,17 @@ export class ViewRenderer {
     // An ISO date as epoch ms, for `time`.
     this.hbs.registerHelper('ms', (iso: unknown) => Date.parse(String(iso)));
     this.hbs.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
-    this.hbs.registerHelper(
-      'json',
-      (v: unknown) =>
-        // Safe inside <script type="application/json">: no way to close the element.
-        new Handlebars.SafeString(JSON.stringify(v ?? null).replace(/</g, '\\u003c')),
-    );
+    // Objects the renderer hands out again and again (a locale's page-script messages) are
+    // serialized once: they are never changed after they are made.
+    const serialized = new WeakMap<object, Handlebars.SafeString>();
+    this.hbs.registerHelper('json', (v: unknown) => {
+      const known = typeof v === 'object' && v !== null && Object.isFrozen(v) ? serialized.get(v) : undefined;
+      if (known) return known;
+      // Safe inside <script type="application/json">: no way to close the element.
+      const out = new Handlebars.SafeString(JSON.stringify(v ?? null).replace(/</g, '\\u003c'));
+      if (typeof v === 'object' && v !== null && Object.isFrozen(v)) serialized.set(v, out);
+      return out;
+    });
   }
 }
 

@@ -1,13 +1,12 @@
 import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import {
   AppExceptionFilter,
   AuthGuard,
   AuthModule,
   createValidationPipe,
-  FormPageInterceptor,
   HealthModule,
   RecoveryCodesModule,
   RequestProtectionMiddleware,
@@ -49,7 +48,6 @@ import { authOptions, recoveryCodesOptions, signInInfrastructure, totpOptions } 
     AuthActivityListener,
     { provide: APP_FILTER, useClass: AppExceptionFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_INTERCEPTOR, useClass: FormPageInterceptor },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
 })
