@@ -8,10 +8,13 @@ import { RedisSessionStore, wasLoaded } from './redis-session.store.js';
 
 type Data = Partial<SessionData>;
 
-/** Where `SessionMiddleware` leaves the session clock on the request, for {@link SessionHandle}. */
-export const REQUEST_CLOCK = Symbol('session clock');
-/** A request that went through `SessionMiddleware`. */
-export type RequestWithClock = Request & { [REQUEST_CLOCK]?: Clock };
+/** The session clock of each store (see `SessionPolicy.clock`), found through `req.sessionStore`. */
+const STORE_CLOCKS = new WeakMap<object, Clock>();
+
+/** Makes `clock` the time {@link SessionHandle} stamps the sessions of `store` with. */
+export function setSessionClock(store: object, clock: Clock): void {
+  STORE_CLOCKS.set(store, clock);
+}
 
 /**
  * The session of one request, as services see it: its data and the operations on it, without the
@@ -75,7 +78,8 @@ export class SessionHandle {
 
   /** The session clock's time (epoch ms): the one the idle and absolute limits are checked against. */
   now(): number {
-    return (this.req as RequestWithClock)[REQUEST_CLOCK]?.now() ?? Date.now();
+    const store = this.req.sessionStore as object | undefined;
+    return (store && STORE_CLOCKS.get(store)?.now()) ?? Date.now();
   }
 
   /** Marks a session as in use (for the absolute and idle limits) when it first gets data. */

@@ -4,7 +4,6 @@ import session, { type SessionData, type Store } from 'express-session';
 import { isUpgraded, LeanSession, upgrade } from './lean-session.js';
 import { RedisSessionStore, type StoredSession } from './redis-session.store.js';
 import { SessionCookie } from './session-cookie.js';
-import { REQUEST_CLOCK, type RequestWithClock } from './session-handle.js';
 import { SESSION_MODULE_OPTIONS, type SessionModuleOptions } from './session.module-definition.js';
 import { SESSION_HANDLER, SESSION_POLICY, SESSION_STORE, type SessionPolicy } from './session.providers.js';
 
@@ -40,7 +39,6 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction) {
-    (req as RequestWithClock)[REQUEST_CLOCK] = this.policy.clock;
     const store = this.lean;
     const sid = store && this.cookie.sessionId(req.headers.cookie);
     if (!store || sid === undefined) return this.viaExpressSession(req, res, next);

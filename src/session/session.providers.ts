@@ -6,6 +6,7 @@ import { IndexedMemoryStore } from './indexed-memory.store.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { MemorySessionIndex, RedisSessionIndex, SessionIndex } from './session-index.js';
 import { SessionFields } from './session-fields.js';
+import { setSessionClock } from './session-handle.js';
 import { SESSION_MODULE_OPTIONS, type SessionModuleOptions } from './session.module-definition.js';
 
 /** Resolved session policy (ms). */
@@ -93,7 +94,18 @@ export const sessionProviders: Provider[] = [
   },
   {
     provide: SESSION_STORE,
-    useFactory: buildStore,
+    useFactory: (
+      o: SessionModuleOptions,
+      p: SessionPolicy,
+      redis: RedisClient | null,
+      fields: SessionFields,
+      index: SessionIndex,
+    ) => {
+      const store = buildStore(o, p, redis, fields, index);
+      // Sessions are stamped with the clock their limits are checked against (see SessionHandle).
+      setSessionClock(store, p.clock);
+      return store;
+    },
     inject: [
       SESSION_MODULE_OPTIONS,
       SESSION_POLICY,
