@@ -137,6 +137,7 @@ export class RedisSessionStore extends RedisStore {
     this.primed = { sid, data, session };
   }
 
+  /** Drops what {@link prime} held if express-session did not take it (called after each handover). */
   unprime(): void {
     this.primed = undefined;
     this.adopting = undefined;

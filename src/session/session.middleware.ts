@@ -111,8 +111,10 @@ export class SessionMiddleware implements NestMiddleware {
   protected upgrade(store: RedisSessionStore, sid: string, text: string, req: Request, res: Response): void {
     const live = req.session;
     const liveId = req.sessionID;
+    const original = store.parse(text);
+    // express-session leaves a request that already has a session alone.
     delete (req as Partial<Request>).session;
-    store.prime(sid, store.parse(text), live);
+    store.prime(sid, original, live);
     try {
       // express-session calls back at once (the read is primed), and again only if its save at
       // the end fails, after the answer went out.
