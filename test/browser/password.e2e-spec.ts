@@ -113,7 +113,8 @@ describe('browser, password reset and change, JavaScript off', { timeout: 90_000
     await expect(page.locator('#form-error').textContent()).resolves.toMatch(
       /The code is not correct\s+4 attempts left\./,
     );
-    expect(await focusedId(page)).toBe('form-error');
+    // Autofocus lands at the next rendering update, not at load: poll for it.
+    await expect.poll(() => focusedId(page)).toBe('form-error');
     await screenshot(page, 'password-reset-error-no-js');
     await expectAccessibleWithoutScript(page, 'password reset with an error (no JavaScript)');
     expect(await storedPasswordIs(email, PASSWORD)).toBe(true);
@@ -184,7 +185,8 @@ describe('browser, password reset and change, JavaScript off', { timeout: 90_000
     await expect(page.locator('#form-error').textContent()).resolves.toMatch(
       /Some fields are not valid\s+Choose a password of 8 to 256 characters that is not a common one/,
     );
-    expect(await focusedId(page)).toBe('form-error');
+    // Autofocus lands at the next rendering update, not at load: poll for it.
+    await expect.poll(() => focusedId(page)).toBe('form-error');
     await screenshot(page, 'password-change-error-no-js');
     await expectAccessibleWithoutScript(page, 'password change with an error (no JavaScript)');
     expect(await storedPasswordIs(email, PASSWORD)).toBe(true);

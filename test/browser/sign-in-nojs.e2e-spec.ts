@@ -102,7 +102,8 @@ describe('browser, JavaScript off', { timeout: 60_000 }, () => {
     await expect(alert.textContent()).resolves.toMatch(/The code is not correct\s+4 attempts left\./);
     await expect(page.title()).resolves.toBe('Error: Enter your code · Sign-in');
     // The re-rendered page puts focus on the error (autofocus), so it is read first.
-    expect(await focusedId(page)).toBe('form-error');
+    // Autofocus lands at the next rendering update, not at load: poll for it.
+    await expect.poll(() => focusedId(page)).toBe('form-error');
     // The page still says where the code went and when it expires.
     await expect(page.locator('.intro').textContent()).resolves.toContain(address);
     await screenshot(page, 'verify-error-no-js');
@@ -164,7 +165,8 @@ describe('browser, JavaScript off', { timeout: 60_000 }, () => {
       /Some fields are not valid\s+Enter an email address, like name@example\.com/,
     );
     await expect(page.getByLabel('Email').inputValue()).resolves.toBe('not-an-address');
-    expect(await focusedId(page)).toBe('form-error');
+    // Autofocus lands at the next rendering update, not at load: poll for it.
+    await expect.poll(() => focusedId(page)).toBe('form-error');
     await expect(page.title()).resolves.toBe('Error: Sign in · Sign-in');
     await screenshot(page, 'sign-in-error-no-js');
     await expectAccessibleWithoutScript(page, 'sign-in with an error (no JavaScript)');

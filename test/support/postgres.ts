@@ -92,8 +92,11 @@ export async function createTestDatabase(serverUrl: string): Promise<TestDatabas
 
 /** Drops `name` on the server of `serverUrl`, ending its open connections first (a test that leaked a pool). */
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  // Connected to the test database itself, DROP would refuse: go through the maintenance database.
-  const via = new URL(serverUrl).pathname === `/${name}` ? withDatabase(serverUrl, 'postgres') : serverUrl;
+  // Connected to a test database, DROP would refuse (this one) or fail once that one is gone (a
+  // second project's setup sees the first one's URL): go through the maintenance database.
+  const via = new URL(serverUrl).pathname.startsWith(`/${TEST_DATABASE_PREFIX}`)
+    ? withDatabase(serverUrl, 'postgres')
+    : serverUrl;
   await withClient(via, async (client) => {
     await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
     await client.query(`drop database if exists ${name}`);
