@@ -58,7 +58,9 @@ export class ActivityListener implements OnModuleInit, BeforeApplicationShutdown
     // A known device's own lock (`<email>#kd:<hash>`) is its owner's doing: not an account event.
     if (!email || email.includes('#')) return;
     try {
-      if (!(await this.users.findByEmail(email))) return;
+      // The emitter may already know whether the account exists (see `account` in the payloads).
+      if (payload.account === false) return;
+      if (payload.account !== true && !(await this.users.findByEmail(email))) return;
       const entry: ActivityEntry = {
         at: Date.now(),
         event: name,

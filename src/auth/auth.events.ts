@@ -31,6 +31,11 @@ export interface ChallengeStartedEvent {
   step: 'email_otp' | 'second_factor';
   /** The factors accepted at a `second_factor` step. */
   factors?: FactorId[];
+  /**
+   * Whether the account exists, when the emitter knows it (listeners that act only for existing
+   * accounts skip their own lookup); absent when it does not know.
+   */
+  account?: boolean;
 }
 
 /** Payload of {@link AuthEvents.CodeSent}: to whom and why, never the code. */
@@ -55,6 +60,11 @@ export interface FactorEvent {
   factor: FactorId;
   /** Set on {@link AuthEvents.FactorFailed}: why. */
   reason?: FactorFailure;
+  /**
+   * Whether the account exists, when the emitter knows it (listeners that act only for existing
+   * accounts skip their own lookup); absent when it does not know.
+   */
+  account?: boolean;
 }
 
 /** Payload of {@link AuthEvents.SignedIn} and {@link AuthEvents.SteppedUp}. */
@@ -70,6 +80,8 @@ export interface SignedInEvent {
   newBrowser?: boolean;
   /** The reader's languages, best first (for a notice mail). */
   locales?: readonly string[];
+  /** Always true: a session signs in (or steps up) only to an existing account. */
+  account?: boolean;
 }
 
 /** Payload of {@link AuthEvents.SignedOut}. */

@@ -5,7 +5,7 @@ import { clientInfo } from '../http/index.js';
 import { DevicesService } from '../devices/index.js';
 import { type FailurePolicy, type LockScope, OtpThrottleService, OtpService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
-import { AuthEvents, type ChallengeStartedEvent, type SignedInEvent } from './auth.events.js';
+import { AuthEvents, type ChallengeStartedEvent, type FactorEvent, type SignedInEvent } from './auth.events.js';
 import { DEFAULT_AAL2_FACTORS, InjectAuthOptions, type AuthModuleOptions } from './auth.module-definition.js';
 import { assurance, type FactorId, type PendingSignIn, type SessionUser } from './auth-session.js';
 import { type Decoy, EmailCodeService } from './email-code.service.js';
@@ -107,10 +107,11 @@ export class SignInFlow {
     session: SessionHandle,
     start: FlowStart,
     locales: readonly string[],
-    extra: { decoy?: Decoy; meta?: Record<string, string> } = {},
+    extra: { decoy?: Decoy; meta?: Record<string, string>; account?: boolean } = {},
   ): Promise<CodeSent> {
+    const { account, ...options } = extra;
     const challenge = await this.codes.start(
-      { purpose: start.purpose, identifier: start.identifier, ...extra },
+      { purpose: start.purpose, identifier: start.identifier, ...options },
       locales,
     );
     await this.enter(session, {
@@ -120,7 +121,11 @@ export class SignInFlow {
       sentAt: Date.now(),
       expiresAt: challenge.expiresAt,
     });
-    this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, { ...this.who(start), step: 'email_otp' });
+    this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, {
+      ...this.who(start),
+      step: 'email_otp',
+      ...(account === undefined ? {} : { account }),
+    });
     return {
       status: 'code_sent',
       next: '/verify',
@@ -153,6 +158,7 @@ export class SignInFlow {
       ...this.who(start),
       step: 'second_factor',
       factors: offered,
+      account: true,
     });
     return { status: 'second_factor_required', next: '/verify', factors: offered };
   }
@@ -168,7 +174,8 @@ export class SignInFlow {
     passed: FactorId,
     options: { remember?: boolean; amr?: string[] } = {},
   ): Promise<SecondFactorRequired | Authenticated> {
-    this.emit(AuthEvents.FactorPassed, { ...this.who(pending), factor: passed });
+    // Every step before this one proved the account exists (see ChallengeService.completeAccount).
+    this.emit<FactorEvent>(AuthEvents.FactorPassed, { ...this.who(pending), factor: passed, account: true });
     const factors = [...new Set([...pending.factors, passed])];
     if (pending.purpose === 'step-up') return this.completeStepUp(session, factors, options.amr);
     if (!this.provesTwo(factors)) {
@@ -195,7 +202,7 @@ export class SignInFlow {
     factor: FactorId,
     amr: string[] = [],
   ): Promise<Authenticated> {
-    this.emit(AuthEvents.FactorPassed, { identifier: email, purpose: 'sign-in', factor });
+    this.emit<FactorEvent>(AuthEvents.FactorPassed, { identifier: email, purpose: 'sign-in', factor, account: true });
     return this.complete(session, email, [factor], { amr });
   }
 
@@ -257,6 +264,7 @@ export class SignInFlow {
       ...client,
       ...newBrowser,
       locales: session.languages,
+      account: true,
     });
     return { status: 'authenticated', next };
   }
@@ -272,7 +280,12 @@ export class SignInFlow {
     if (!current) return this.complete(session, session.data.pending!.identifier, passed, { amr });
     const user = this.userFor(current.email, [...new Set([...current.factors, ...passed])], [...current.amr, ...amr]);
     await session.rotate({ user, client: session.data.client ?? clientInfo(session.userAgent, session.ip) });
-    this.emit<SignedInEvent>(AuthEvents.SteppedUp, { email: user.email, factors: user.factors, aal: user.aal });
+    this.emit<SignedInEvent>(AuthEvents.SteppedUp, {
+      email: user.email,
+      factors: user.factors,
+      aal: user.aal,
+      account: true,
+    });
     return { status: 'authenticated', next };
   }
 

@@ -64,6 +64,7 @@ export class SignInService {
           purpose: 'sign-in',
           factor: 'pwd',
           reason: 'invalid_credentials',
+          account: user !== null,
         } satisfies FactorEvent);
         throw new InvalidCredentialsError();
       }
@@ -73,12 +74,13 @@ export class SignInService {
         identifier: email,
         purpose: 'sign-in',
         factor: 'pwd',
+        account: true,
       } satisfies FactorEvent);
       const start = { purpose: 'sign-in' as const, identifier: email, factors: ['pwd'] };
       const enrolled = await this.factors.enrolled(email);
       if (enrolled.length) return this.flow.secondFactorOrRemembered(session, start, enrolled);
       await this.throttle.reserveSend(email);
-      return this.flow.emailStep(session, start, locales);
+      return this.flow.emailStep(session, start, locales, { account: true });
     }
 
     if (password !== undefined) {
@@ -88,13 +90,20 @@ export class SignInService {
     }
     await this.throttle.reserveSendUnlessLocked(email, await this.flow.lockScope(session, email));
     const user = await this.users.findByEmail(email);
-    if (user) return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales);
+    if (user) {
+      return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales, {
+        account: true,
+      });
+    }
     if (this.options.signup === 'open') {
-      return this.flow.emailStep(session, { purpose: 'sign-up', identifier: email, factors: [] }, locales);
+      return this.flow.emailStep(session, { purpose: 'sign-up', identifier: email, factors: [] }, locales, {
+        account: false,
+      });
     }
     // Closed sign-up: a challenge that looks and counts like a real one, and no mail.
     return this.flow.emailStep(session, { purpose: 'sign-in', identifier: email, factors: [] }, locales, {
       decoy: 'closed',
+      account: false,
     });
   }
 
@@ -138,8 +147,10 @@ export class SignInService {
     // Hash first in every case: the existing-account path must cost the same.
     const passwordHash = await this.passwords.hash(password);
     const start = { purpose: 'sign-up' as const, identifier: email, factors: ['pwd'] };
-    if (await this.users.findByEmail(email)) return this.flow.emailStep(session, start, locales, { decoy: 'exists' });
-    return this.flow.emailStep(session, start, locales, { meta: { ph: passwordHash } });
+    if (await this.users.findByEmail(email)) {
+      return this.flow.emailStep(session, start, locales, { decoy: 'exists', account: true });
+    }
+    return this.flow.emailStep(session, start, locales, { meta: { ph: passwordHash }, account: false });
   }
 }
 

@@ -92,7 +92,7 @@ describe('AppLogger', () => {
 
   it('puts the request id on every line logged while a request is handled', () => {
     const { pino, lines } = setUp();
-    requestLogger.run(pino.child({ reqId: 'req-1' }), () => new Logger('Auth').log('inside'));
+    requestLogger.run({ logger: pino.child({ reqId: 'req-1' }) }, () => new Logger('Auth').log('inside'));
     new Logger('Auth').log('outside');
     expect(lines().map((l) => [l.msg, l.reqId])).toEqual([
       ['inside', 'req-1'],

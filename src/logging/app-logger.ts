@@ -95,8 +95,13 @@ function prettyStream(out: DestinationStream): DestinationStream {
   return { write: (line: string) => void out.write(format(line)) };
 }
 
-/** The logger of the request being handled (with its `reqId`), set by `requestLogging`. */
-export const requestLogger = new AsyncLocalStorage<PinoLogger>();
+/** The logger of a request: its `reqId` child, possibly made on first use of `logger`. */
+export interface RequestLog {
+  readonly logger: PinoLogger;
+}
+
+/** The log of the request being handled (its `reqId` logger), set by `requestLogging`. */
+export const requestLogger = new AsyncLocalStorage<RequestLog>();
 
 const STACK = /\n\s+at /;
 
@@ -137,8 +142,8 @@ export class AppLogger implements LoggerService {
    * last string is the context, unless it is a lone stack trace.
    */
   protected write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = requestLogger.getStore() ?? this.pino;
-    if (!logger.isLevelEnabled(level)) return;
+    if (!this.pino.isLevelEnabled(level)) return;
+    const logger = requestLogger.getStore()?.logger ?? this.pino;
     const rest = [...params];
     const last = rest.at(-1);
     const context =

@@ -9,6 +9,7 @@ export {
   AppLogger,
   createPinoLogger,
   requestLogger,
+  type RequestLog,
   REDACTED_PATHS,
   type AppLoggerOptions,
   type LogLevelName,

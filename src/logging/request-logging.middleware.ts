@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type Logger as PinoLogger, stdSerializers } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { requestLogger } from './app-logger.js';
+import { type RequestLog, requestLogger } from './app-logger.js';
 
 /** What {@link requestLogging} takes. */
 export interface RequestLoggingOptions {
@@ -27,22 +27,31 @@ const pathOf = (req: IncomingMessage) => ((req as Request).originalUrl ?? req.ur
  * in the `X-Request-Id` response header; every line logged while it is handled carries it as
  * `reqId` (through {@link requestLogger}, also for `new Logger(...)`); one line when it is
  * answered: method, path (no query string), client address, status, time taken. 5xx answers are
- * logged at `error`, the others at `info`; below `info` there is no request line (nor its cost).
+ * logged at `error`, the others at `info`; below `info` there is no request line, and pino-http is
+ * not used at all (the id and `req.log` stay, made on first use).
  * Install it first, before anything that may answer.
  */
 export function requestLogging(logger: PinoLogger, options: RequestLoggingOptions): RequestHandler {
+  const genReqId = (req: IncomingMessage, res: ServerResponse): string => {
+    const given = options.trustRequestId ? req.headers['x-request-id'] : undefined;
+    const id = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, id);
+    return id;
+  };
+  if (!logger.isLevelEnabled('info')) {
+    // No request line to write: pino-http would still build two child loggers (bindings
+    // serialised and redacted) per request. Here the request's logger is made when a line needs it.
+    return (req: Request, res: Response, next: NextFunction) => {
+      const log = new LazyRequestLog(logger, (req.id = genReqId(req, res)));
+      Object.defineProperty(req, 'log', { get: () => log.logger, configurable: true });
+      requestLogger.run(log, next);
+    };
+  }
   const http = pinoHttp<IncomingMessage, ServerResponse>({
     logger,
-    // Below `info` (LOG_LEVEL=warn) no request line is written: do not wait for the answer at all.
-    autoLogging: logger.isLevelEnabled('info'),
     quietReqLogger: true,
     wrapSerializers: false,
-    genReqId: (req, res) => {
-      const given = options.trustRequestId ? req.headers['x-request-id'] : undefined;
-      const id = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
-      res.setHeader(REQUEST_ID_HEADER, id);
-      return id;
-    },
+    genReqId,
     serializers: {
       req: (req: Request) => ({ method: req.method, url: pathOf(req), remoteAddress: req.ip }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
@@ -55,5 +64,20 @@ export function requestLogging(logger: PinoLogger, options: RequestLoggingOption
     customErrorObject: (_req, _res, err, value: Record<string, unknown>) =>
       err.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
   });
-  return (req: Request, res: Response, next: NextFunction) => http(req, res, () => requestLogger.run(req.log, next));
+  return (req: Request, res: Response, next: NextFunction) =>
+    http(req, res, () => requestLogger.run({ logger: req.log }, next));
+}
+
+/** The request's `{reqId}` child logger, made on first use (most requests log nothing). */
+class LazyRequestLog implements RequestLog {
+  #logger?: PinoLogger;
+
+  constructor(
+    private readonly root: PinoLogger,
+    private readonly reqId: string,
+  ) {}
+
+  get logger(): PinoLogger {
+    return (this.#logger ??= this.root.child({ reqId: this.reqId }));
+  }
 }

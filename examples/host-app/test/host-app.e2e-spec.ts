@@ -352,6 +352,8 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
       ip: '127.0.0.0/24',
       // The reader's languages, for a notice mail (supertest sends none: any).
       locales: ['*'],
+      // The emitter knows the account exists: listeners need not look it up.
+      account: true,
     });
     expect(mine[6].payload).toMatchObject({ identifier: email, purpose: 'step-up', step: 'email_otp' });
     expect(mine[9].payload).toEqual({ email });
