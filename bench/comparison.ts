@@ -63,7 +63,7 @@ export function buildComparison(r: Report): Comparison {
         me: app.me,
         signIns: app.emailSignIns,
         firstSignInBytes: app.memory?.bytesPerSignIn,
-        sessionBytes: app.memory?.sessionRecordBytes ?? app.sessionRecord?.bytes,
+        sessionBytes: app.memory?.sessionBytes ?? app.sessionRecord?.bytes,
         anonymous: app.anonymous,
       }) ?? null;
     for (const id of PEER_IDS) {

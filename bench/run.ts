@@ -39,6 +39,9 @@ import { type PeerReport, printReport, type Report } from './report.js';
 
 // ---------------------------------------------------------------- options
 
+/** The app's keys of one signed-in session: its record and the account's session index. */
+const APP_SESSION_PATTERNS = ['sess:<id>', 'si:<email>'];
+
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
 const value = (name: string) => {
@@ -426,6 +429,13 @@ async function main(): Promise<number> {
         usedAfter: after,
         bytesPerSignIn: Math.round((after - before) / r.signIns),
         sessionRecordBytes: keys.find((k) => k.pattern === 'sess:<id>')?.bytesAvg ?? 0,
+        // The record and its entry in the account's session index (`si:<email>`, one per account
+        // here, as each sign-in is a new account's only session), as counted for the peers.
+        sessionBytes: Math.round(
+          keys
+            .filter((k) => APP_SESSION_PATTERNS.includes(k.pattern))
+            .reduce((n, k) => n + k.bytesAvg * k.perSignIn, 0),
+        ),
         keys,
         // Exact here: every flow of the run is counted.
         ...since(s0, s1, r.signIns),
