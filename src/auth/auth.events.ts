@@ -44,6 +44,8 @@ export interface CodeSentEvent {
   purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
   /** Which send of its challenge (1 for the first). */
   send: number;
+  /** Whether the account exists, when the purpose tells (a sign-up has none, a sign-in one). */
+  account?: boolean;
 }
 
 /**

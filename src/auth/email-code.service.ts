@@ -31,6 +31,17 @@ export function challengeOfTag(tag: string | undefined): string | undefined {
  * its code in the reader's language, re-sends one, and makes decoys cost and answer like real
  * challenges. Callers reserve the identifier's send budget first (`OtpThrottleService`).
  */
+/**
+ * What a real (not decoy) code's purpose says about its account: a sign-up's does not exist yet,
+ * a sign-in's and a step-up's do; a password reset's is looked up by whoever needs it.
+ */
+const KNOWN_ACCOUNT: Record<Challenge['purpose'], { account?: boolean }> = {
+  'sign-up': { account: false },
+  'sign-in': { account: true },
+  'step-up': { account: true },
+  'password-reset': {},
+};
+
 @Injectable()
 export class EmailCodeService {
   constructor(
@@ -86,6 +97,7 @@ export class EmailCodeService {
       identifier: challenge.identifier,
       purpose: challenge.purpose,
       send: answers.send,
+      ...KNOWN_ACCOUNT[challenge.purpose],
     } satisfies CodeSentEvent);
     this.mail.sendCode({
       to: challenge.identifier,

@@ -341,7 +341,7 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     ]);
     // The wildcard handler, `@OnEvent('auth.*')`, heard every one of them.
     expect(host.app.get(AuthActivityListener).eventsOf(email)).toBe(mine.length);
-    expect(mine[0].payload).toEqual({ identifier: email, purpose: 'sign-up', send: 1 });
+    expect(mine[0].payload).toEqual({ identifier: email, purpose: 'sign-up', send: 1, account: false });
     expect(mine[1].payload).toMatchObject({ identifier: email, step: 'email_otp' });
     // The browser's readable name and network come with a sign-in, never a code or a session id.
     expect(mine[4].payload).toEqual({
