@@ -19,6 +19,13 @@ export type SignIns = Omit<SignInLoadResult, 'lastCookie'> & { probe: ProbeRepor
 export type Measured = HttpLoadResult;
 type WithSessions = HttpLoadResult & { sessions: number };
 
+/** Redis round trips of one request (or of the mail worker meanwhile), from MONITOR. */
+interface TraceStep {
+  roundTrips: number;
+  scriptCalls: number;
+  sequence: string;
+}
+
 export interface Report {
   date: string;
   smoke: boolean;
@@ -31,7 +38,12 @@ export interface Report {
     sessionRecord?: { json: string; bytes: number; ttl: number };
     home?: Measured;
     /** Redis round trips of each request of one sign-in (MONITOR). */
-    trace?: { step: string; status: number; roundTrips: number; scriptCalls: number; sequence: string }[];
+    trace?: (TraceStep & {
+      step: string;
+      status: number;
+      /** The mail worker's commands during the step (it runs in the app's process, after the answer). */
+      worker?: TraceStep;
+    })[];
     /** The app's own cheaper routes, measured with /home: where its cost goes. */
     /** GET /me: the session, the guard and a JSON answer. */
     me?: Measured;
@@ -396,7 +408,12 @@ export function printReport(r: Report): void {
       'Redis round trips of one email-mode sign-in, request by request (MONITOR; script-internal commands not counted as trips)',
       table(
         ['request', 'status', 'round trips', 'in scripts', 'sequence'],
-        r.app.trace.map((t) => [t.step, t.status, t.roundTrips, t.scriptCalls, t.sequence]),
+        r.app.trace.flatMap((t) => [
+          [t.step, t.status, t.roundTrips, t.scriptCalls, t.sequence],
+          ...(t.worker
+            ? [['  the mail worker meanwhile', '', t.worker.roundTrips, t.worker.scriptCalls, t.worker.sequence]]
+            : []),
+        ]),
         ['l', 'r', 'r', 'r', 'l'],
       ),
     );

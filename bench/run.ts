@@ -19,7 +19,7 @@ import { type HttpLoadOptions, type HttpTarget, httpLoad } from './lib/load.js';
 import { anonymousViews } from './lib/anonymous-views.js';
 import { ensureInstalled, PEERS, peerDir, type PeerSpec } from './lib/peers.js';
 import { hasTaskset, type Pinning, pinSelf, type RedisServer, startRedis } from './lib/processes.js';
-import { RedisMonitor, roundTrips } from './lib/redis-monitor.js';
+import { RedisMonitor, roundTrips, splitByWorker, workerAddresses } from './lib/redis-monitor.js';
 import {
   commandCounts,
   connectRedis,
@@ -245,7 +245,7 @@ async function main(): Promise<number> {
         bytes: Number(await redis.memoryUsage(`sess:${sid}`, { SAMPLES: 0 })),
         ttl: templateTtl,
       };
-      report.app.trace = await traceSignIn(app, redisServer.port, smtp, nextEmail());
+      report.app.trace = await traceSignIn(app, redis, redisServer.port, smtp, nextEmail());
       // A browser keeps the page's CSRF cookie too: without it every page view would be sent a new one.
       cookie = await withCsrfCookie(app.port, cookie);
     }
@@ -702,15 +702,23 @@ function writeResults(report: Report): void {
 }
 
 /** The Redis round trips of each request of one email-mode sign-in, from MONITOR (nothing else runs meanwhile). */
-async function traceSignIn(app: AppServer, redisPort: number, smtp: SmtpSink, email: string) {
+async function traceSignIn(app: AppServer, redis: Redis, redisPort: number, smtp: SmtpSink, email: string) {
   const mon = await RedisMonitor.start(redisPort);
   const c = new BenchClient(app.port);
-  const out: { step: string; status: number; roundTrips: number; scriptCalls: number; sequence: string }[] = [];
+  const out: NonNullable<Report['app']['trace']> = [];
   const step = async (name: string, fn: () => Promise<{ status: number }>) => {
     mon.take();
     const r = await fn();
     await sleep(100);
-    out.push({ step: name, status: r.status, ...roundTrips(mon.take()) });
+    // The in-process mail worker may run during a step: its commands are listed apart.
+    const workers = workerAddresses(await redis.sendCommand<string>(['CLIENT', 'LIST']));
+    const { request, worker } = splitByWorker(mon.take(), workers);
+    out.push({
+      step: name,
+      status: r.status,
+      ...roundTrips(request),
+      ...(worker.length ? { worker: roundTrips(worker) } : {}),
+    });
   };
   try {
     await step('POST /auth', () => c.postJson('/auth', { email }));

@@ -5,6 +5,8 @@ import { keyPattern } from './redis-tools.js';
 export interface MonitoredCommand {
   /** Run by a Lua script (not a round trip of its own). */
   lua: boolean;
+  /** The sending connection's address (`127.0.0.1:53412`), `lua` inside a script. */
+  client: string;
   name: string;
   /** The first argument (the key for most commands), as a pattern. */
   key: string;
@@ -31,7 +33,7 @@ export class RedisMonitor {
         const name = (args[0] ?? '').toUpperCase();
         // EVAL/EVALSHA script numkeys key...: the first key is the fourth word.
         const key = /^EVAL/.test(name) ? args[3] : args[1];
-        this.lines.push({ lua: m[1] === 'lua', name, key: key ? keyPattern(key) : '' });
+        this.lines.push({ lua: m[1] === 'lua', client: m[1], name, key: key ? keyPattern(key) : '' });
       }
     });
   }
@@ -59,6 +61,36 @@ export class RedisMonitor {
   stop(): void {
     this.sock.destroy();
   }
+}
+
+/**
+ * The addresses of the app's mail-worker connections: named `mail-worker` (its commands) and
+ * `<prefix>:<queue>:w:mail-worker` (its blocking wait for jobs).
+ * @param clientList the text of `CLIENT LIST`.
+ */
+export function workerAddresses(clientList: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of clientList.split('\n')) {
+    const addr = /(?:^| )addr=(\S+)/.exec(line)?.[1];
+    const name = /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '';
+    if (addr && /(^|:)mail-worker$/.test(name)) out.add(addr);
+  }
+  return out;
+}
+
+/**
+ * Splits a step's commands into those of the request and those of a mail worker that ran
+ * meanwhile (its connections in `workers`); a script's inner commands go with the call before them.
+ */
+export function splitByWorker(cmds: MonitoredCommand[], workers: Set<string>) {
+  const request: MonitoredCommand[] = [];
+  const worker: MonitoredCommand[] = [];
+  let last = request;
+  for (const c of cmds) {
+    if (!c.lua) last = workers.has(c.client) ? worker : request;
+    last.push(c);
+  }
+  return { request, worker };
 }
 
 /**

@@ -24,11 +24,12 @@ export const mailBackoff: BackoffStrategy = (attemptsMade, type, _err, job) => {
  * The connection BullMQ opens for the mail queue: ioredis options for the same Redis as
  * `REDIS_URL`, or an ioredis `Cluster` of the same seed nodes as `REDIS_CLUSTER_NODES`, reconnecting
  * at most 2 s apart (BullMQ's own default waits up to 20 s), like the app's node-redis client.
- * @param extra ioredis options of each connection (e.g. `maxRetriesPerRequest`).
+ * @param extra ioredis options of each connection (e.g. `maxRetriesPerRequest`; `connectionName`,
+ * which `CLIENT LIST` shows: `mail-queue` for the app's producer, `mail-worker` for a worker).
  */
 export function mailQueueConnection(
   q: Pick<ResolvedMailQueueOptions, 'url' | 'clusterNodes'>,
-  extra: { maxRetriesPerRequest?: number | null } = {},
+  extra: { maxRetriesPerRequest?: number | null; connectionName?: string } = {},
 ): ConnectionOptions {
   const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
   if (q.clusterNodes?.length) {
@@ -92,7 +93,7 @@ export class BullMailQueue extends MailQueue implements BeforeApplicationShutdow
       // While Redis is away a write fails after one reconnection attempt (and the mail is sent from
       // here) rather than wait for it. Not `enableOfflineQueue: false`: closing the queue while Redis
       // is away then ends in an unhandled ioredis error.
-      connection: mailQueueConnection(options, { maxRetriesPerRequest: 1 }),
+      connection: mailQueueConnection(options, { maxRetriesPerRequest: 1, connectionName: 'mail-queue' }),
       prefix: mailQueuePrefix(options),
     });
     this.queue.on('error', (err: Error) => {

@@ -51,8 +51,10 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const q = this.options.queue;
     if (!q?.worker) return;
     this.worker = new Worker<StoredMailJob>(q.name, (job) => this.process(job), {
-      connection: mailQueueConnection(q),
+      // Named in CLIENT LIST: `mail-worker`, and `<prefix>:<queue>:w:mail-worker` for the blocking one.
+      connection: mailQueueConnection(q, { connectionName: 'mail-worker' }),
       prefix: mailQueuePrefix(q),
+      name: 'mail-worker',
       concurrency: q.concurrency,
       lockDuration: q.lockMs,
       stalledInterval: Math.ceil(q.lockMs / 2),
