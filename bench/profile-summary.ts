@@ -1,7 +1,8 @@
 /**
  * Where a V8 CPU profile (`--cpu-prof` of the bench) spent its busy time: self time by package
  * (node's own frames counted to the nearest package that called them, the app's by feature folder),
- * then the busiest functions. Idle time is left out.
+ * then the busiest functions. Idle time is left out; `(program)` (native work no JS frame owns) is
+ * busy time of its own.
  *
  *   node dist/bench/profile-summary.js bench/results/profiles/email.cpuprofile [--top 25]
  */
@@ -44,11 +45,13 @@ export function summarize(profile: CpuProfile) {
   const byFunction = new Map<string, number>();
   let busyUs = 0;
   profile.samples.forEach((id, i) => {
-    const us = profile.timeDeltas[i] ?? 0;
+    // timeDeltas[i] is the gap before sample i: sample i lasts until the next one (as DevTools counts).
+    const us = profile.timeDeltas[i + 1] ?? 0;
     const frame = nodes.get(id)!.callFrame;
-    if (frame.functionName === '(idle)' || frame.functionName === '(program)') return;
+    // `(program)` is busy native work no JS frame owns: counted, under its own name.
+    if (frame.functionName === '(idle)') return;
     busyUs += us;
-    let pkg = frame.functionName === '(garbage collector)' ? '(garbage collector)' : undefined;
+    let pkg = ['(garbage collector)', '(program)'].includes(frame.functionName) ? frame.functionName : undefined;
     for (let cur: number | undefined = id; !pkg && cur !== undefined; cur = parent.get(cur)) {
       pkg = packageOf(nodes.get(cur)!.callFrame.url);
     }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountStore } from '../src/account/index.js';
 import { UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { connectTestRedis } from './support/redis.js';
@@ -51,9 +52,11 @@ describe('email mode, sign-up open', () => {
     const mail = await t.mailTo(email);
     expect(mail.subject).toMatch(/confirm your email/i);
     expect(mail.code).toMatch(/^\d{6}$/);
-    // Asking for a code creates nothing and signs nobody in.
+    // Asking for a code creates nothing and signs nobody in: no account, no activity list.
     expect(await users.findByEmail(email)).toBeNull();
     expect((await me(agent)).status).toBe(401);
+    const accounts = t.app.get(AccountStore);
+    expect(await accounts.activity(email, 10)).toEqual([]);
 
     const verify = await agent.post('/verify').send({ code: mail.code });
     expect(verify.status).toBe(200);
@@ -66,6 +69,10 @@ describe('email mode, sign-up open', () => {
     expect(authTime).toBeGreaterThanOrEqual(before);
     expect(authTime).toBeLessThanOrEqual(Date.now());
     expect(await users.findByEmail(email)).toMatchObject({ email });
+    // The account's history starts at its first sign-in.
+    await expect
+      .poll(async () => (await accounts.activity(email, 10)).map((e) => e.event))
+      .toEqual(['auth.signed_in', 'auth.factor_passed']);
 
     const home = await agent.get('/home');
     expect(home.status).toBe(200);
@@ -171,6 +178,12 @@ describe('email mode, sign-up closed', () => {
     await sleep(300); // the unknown one's mail, if any, was handed over before the known one's
     expect(t.smtp.mailsTo(unknown)).toEqual([]);
     expect(await users.findByEmail(unknown)).toBeNull();
+    // The decoy leaves no activity list for the unknown address; the known one's records the step.
+    const accounts = t.app.get(AccountStore);
+    await expect
+      .poll(async () => (await accounts.activity(known, 10)).map((e) => e.event))
+      .toEqual(expect.arrayContaining(['auth.challenge_started', 'auth.code_sent']));
+    expect(await accounts.activity(unknown, 10)).toEqual([]);
 
     // The known address still signs in.
     expect((await knownAgent.post('/verify').send({ code: mail.code })).status).toBe(200);
@@ -207,6 +220,12 @@ describe('email mode, sign-up closed', () => {
     expect((await me(unknownAgent)).status).toBe(401);
     expect(t.smtp.mailsTo(unknown)).toEqual([]);
     expect(await users.findByEmail(unknown)).toBeNull();
+    // The decoy leaves no activity list for the unknown address; the known one's records the step.
+    const accounts = t.app.get(AccountStore);
+    await expect
+      .poll(async () => (await accounts.activity(known, 10)).map((e) => e.event))
+      .toEqual(expect.arrayContaining(['auth.challenge_started', 'auth.code_sent']));
+    expect(await accounts.activity(unknown, 10)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountStore } from '../src/account/index.js';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { redisExists, sessionCookie, sessionId } from './support/session.js';
@@ -114,6 +115,12 @@ describe('password mode, sign-up open', () => {
     expect(wrong.body).toEqual({ error: 'invalid_credentials', message: expect.any(String) });
     expect(missing.status).toBe(401);
     expect(missing.body).toEqual(wrong.body);
+    // The account's activity records the failure; the unknown address gets no activity list.
+    const accounts = t.app.get(AccountStore);
+    await expect
+      .poll(async () => (await accounts.activity(email, 10)).map((e) => e.event))
+      .toContain('auth.factor_failed');
+    expect(await accounts.activity(unknown, 10)).toEqual([]);
     // Nothing is pending after a refused password.
     expect((await agent.get('/verify')).headers.location).toBe('/auth');
 

@@ -65,7 +65,7 @@ export class RedisMonitor {
 
 /**
  * The addresses of the app's mail-worker connections: named `mail-worker` (its commands) and
- * `<prefix>:<queue>:w:mail-worker` (its blocking wait for jobs).
+ * `<prefix>:<base64 queue name>:w:mail-worker` (its blocking wait for jobs).
  * @param clientList the text of `CLIENT LIST`.
  */
 export function workerAddresses(clientList: string): Set<string> {

@@ -36,10 +36,19 @@ describe('ActivityListener', () => {
     expect(await store.activity('c@example.test', 10)).toEqual([]);
   });
 
-  it('records nothing for an unknown address, nor for a known device’s own lock', async () => {
+  it('records nothing for an unknown address', async () => {
     const { store, listener } = setUp();
     await listener.add('auth.code_sent', { identifier: 'nobody@example.test' });
-    await listener.add('otp.locked', { subject: 'nobody@example.test#kd:ab12' });
     expect(await store.activity('nobody@example.test', 10)).toEqual([]);
+  });
+
+  it('records nothing for a known device’s own lock, even of an existing account', async () => {
+    const { users, store, listener } = setUp();
+    await users.create({ email: 'd@example.test', createdAt: 1 });
+    const add = vi.spyOn(store, 'addActivity');
+    await listener.add('otp.locked', { subject: 'd@example.test#kd:ab12' });
+    await listener.add('otp.locked', { subject: 'd@example.test#kd:ab12', account: true });
+    expect(add).not.toHaveBeenCalled();
+    expect(await store.activity('d@example.test', 10)).toEqual([]);
   });
 });

@@ -27,13 +27,9 @@ export function challengeOfTag(tag: string | undefined): string | undefined {
 }
 
 /**
- * Emailed-code challenges, and the one owner of enumeration decoys: starts a challenge and mails
- * its code in the reader's language, re-sends one, and makes decoys cost and answer like real
- * challenges. Callers reserve the identifier's send budget first (`OtpThrottleService`).
- */
-/**
  * What a real (not decoy) code's purpose says about its account: a sign-up's does not exist yet,
- * a sign-in's and a step-up's do; a password reset's is looked up by whoever needs it.
+ * a sign-in's and a step-up's do (callers start those only for an existing account: a sign-in for
+ * an unknown address is a decoy); a password reset's is looked up by whoever needs it.
  */
 const KNOWN_ACCOUNT: Record<Challenge['purpose'], { account?: boolean }> = {
   'sign-up': { account: false },
@@ -42,6 +38,11 @@ const KNOWN_ACCOUNT: Record<Challenge['purpose'], { account?: boolean }> = {
   'password-reset': {},
 };
 
+/**
+ * Emailed-code challenges, and the one owner of enumeration decoys: starts a challenge and mails
+ * its code in the reader's language, re-sends one, and makes decoys cost and answer like real
+ * challenges. Callers reserve the identifier's send budget first (`OtpThrottleService`).
+ */
 @Injectable()
 export class EmailCodeService {
   constructor(

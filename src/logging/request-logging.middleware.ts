@@ -43,7 +43,12 @@ export function requestLogging(logger: PinoLogger, options: RequestLoggingOption
     // serialised and redacted) per request. Here the request's logger is made when a line needs it.
     return (req: Request, res: Response, next: NextFunction) => {
       const log = new LazyRequestLog(logger, (req.id = genReqId(req, res)));
-      Object.defineProperty(req, 'log', { get: () => log.logger, configurable: true });
+      // A later middleware may set its own `req.log` (pino-http does): the setter lets it.
+      Object.defineProperty(req, 'log', {
+        get: () => log.logger,
+        set: (value: unknown) => Object.defineProperty(req, 'log', { value, writable: true, configurable: true }),
+        configurable: true,
+      });
       requestLogger.run(log, next);
     };
   }

@@ -51,7 +51,7 @@ export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const q = this.options.queue;
     if (!q?.worker) return;
     this.worker = new Worker<StoredMailJob>(q.name, (job) => this.process(job), {
-      // Named in CLIENT LIST: `mail-worker`, and `<prefix>:<queue>:w:mail-worker` for the blocking one.
+      // Named in CLIENT LIST: `mail-worker`, and `<prefix>:<base64 queue name>:w:mail-worker` for the blocking one.
       connection: mailQueueConnection(q, { connectionName: 'mail-worker' }),
       prefix: mailQueuePrefix(q),
       name: 'mail-worker',
