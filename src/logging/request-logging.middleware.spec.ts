@@ -6,7 +6,11 @@ import { REQUEST_ID_HEADER, requestLogging } from './request-logging.middleware.
 
 function setUp() {
   const lines: string[] = [];
-  const pino = createPinoLogger({ level: 'warn', format: 'json', destination: { write: (l: string) => void lines.push(l) } });
+  const pino = createPinoLogger({
+    level: 'warn',
+    format: 'json',
+    destination: { write: (l: string) => void lines.push(l) },
+  });
   Logger.overrideLogger(new AppLogger(pino));
   const child = vi.spyOn(pino, 'child');
   const middleware = requestLogging(pino, { trustRequestId: false });
