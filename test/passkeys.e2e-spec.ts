@@ -87,6 +87,18 @@ async function passkeyVerify(
   return { options: options.body, response, res };
 }
 
+/** The challenge is stored (Redis, `pk:ch:`) with a TTL of 5 minutes. */
+async function expectStoredFiveMinutes(challenge: string) {
+  const redis = await connectTestRedis();
+  try {
+    const ttl = await redis.ttl(`pk:ch:${challenge}`);
+    expect(ttl).toBeGreaterThan(290);
+    expect(ttl).toBeLessThanOrEqual(300);
+  } finally {
+    redis.destroy();
+  }
+}
+
 /** Flips one byte of the signature: the same credential, a wrong signature. */
 function wrongSignature(r: AuthenticationResponseJSON): AuthenticationResponseJSON {
   const sig = Buffer.from(r.response.signature, 'base64url');
@@ -269,14 +281,7 @@ describe('passkeys (Redis)', () => {
     await addPasskey(agent, auth);
     const asker = t.agent();
     const options = await asker.post('/passkey/options').send({});
-    const redis = await connectTestRedis();
-    try {
-      const ttl = await redis.ttl(`pk:ch:${options.body.challenge}`);
-      expect(ttl).toBeGreaterThan(290);
-      expect(ttl).toBeLessThanOrEqual(300);
-    } finally {
-      redis.destroy();
-    }
+    await expectStoredFiveMinutes(options.body.challenge);
     const response = await auth.get(options.body);
     const thief = t.agent();
     const stolen = await thief.post('/passkey/verify').send({ response });
@@ -285,6 +290,30 @@ describe('passkeys (Redis)', () => {
     // Taken by the wrong session, the challenge is spent for the right one too.
     const late = await asker.post('/passkey/verify').send({ response });
     expect(late.status).toBe(401);
+  });
+
+  it('starts no session for a visitor asking for sign-in options: the challenge is bound to a cookie of the same 5 minutes', async () => {
+    const { t, auth } = ctx;
+    const { email, agent } = await signedIn(t);
+    await addPasskey(agent, auth);
+    const visitor = t.agent();
+    const options = await visitor.post('/passkey/options').send({});
+    expect(options.status).toBe(200);
+    const set = ([] as string[]).concat(options.headers['set-cookie'] ?? []);
+    // The sign-in page asks for these on every view: no session record, no session cookie.
+    expect(set.filter((c) => c.startsWith('sid='))).toEqual([]);
+    const binding = set.find((c) => c.startsWith('passkey='));
+    expect(binding).toMatch(/^passkey=[\w-]{24}; Max-Age=300; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    await expectStoredFiveMinutes(options.body.challenge);
+
+    // The same browser signs in with it: a session starts then, and the binding cookie is cleared.
+    const response = await auth.get(options.body);
+    const res = await visitor.post('/passkey/verify').send({ response });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(sessionIdOf(res)).toBeTruthy();
+    const cleared = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('passkey='));
+    expect(cleared).toMatch(/^passkey=; Max-Age=0;/);
+    expect((await me(visitor)).body).toMatchObject({ email, factors: ['passkey'], aal: 2 });
   });
 
   it('steps up with a passkey, and needs a fresh factor to add, rename or remove one', async () => {

@@ -1,46 +1,78 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { CookieOptions } from 'express';
 import type { SessionHandle } from '../session/index.js';
 import { PasskeyStore } from './passkey-store.js';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from './passkey.types.js';
+import { InjectPasskeysOptions, type PasskeysModuleOptions } from './passkeys.module-definition.js';
 
 /** What a challenge was asked for: adding a passkey, or signing in (or a second-factor step, by its id). */
 export type ChallengePurpose = 'register' | 'sign-in' | `step:${string}`;
 
 /**
- * WebAuthn challenges: single use, 5 minutes, bound to the session that asked and to what it was
+ * WebAuthn challenges: single use, 5 minutes, bound to the browser that asked and to what it was
  * asked for (W3C WebAuthn §13.4.3: the relying party must check the challenge is one it issued for
- * this ceremony). Only a hash of the session id is stored.
+ * this ceremony). A browser with a session is known by its session; one without (the sign-in page
+ * offers passkeys on every view, through conditional mediation) gets no session for it, only a
+ * random value in a cookie that lives as long as the challenge (`__Host-passkey` on https, else
+ * `passkey`). Only hashes of the session id or that value are stored.
  */
 @Injectable()
 export class PasskeyChallenges {
-  constructor(protected readonly store: PasskeyStore) {}
+  /** The cookie binding a sign-in challenge to a browser without a session. */
+  readonly browserCookie: string;
+  protected readonly cookieOptions: CookieOptions;
+
+  constructor(
+    protected readonly store: PasskeyStore,
+    @InjectPasskeysOptions() options: PasskeysModuleOptions,
+  ) {
+    const secure = options.origins.every((o) => o.startsWith('https:'));
+    this.browserCookie = secure ? '__Host-passkey' : 'passkey';
+    this.cookieOptions = { httpOnly: true, secure, sameSite: 'strict', path: '/' };
+  }
 
   /**
-   * Keeps `challenge` for this session and purpose. The session is saved first if new, so its
-   * cookie (and the binding) comes back with the answer.
+   * Keeps `challenge` for this browser and purpose. A session that has data is saved first if new,
+   * so its cookie (and the binding) comes back with the answer; a sign-in from a browser without a
+   * session starts none (a page view must not cost a session) and is bound through the cookie.
    * @throws StoreUnavailableError
    */
   async issue(session: SessionHandle, challenge: string, purpose: ChallengePurpose): Promise<void> {
+    if (purpose === 'sign-in' && typeof session.maybe?.createdAt !== 'number') {
+      const browser = randomBytes(18).toString('base64url');
+      await this.store.saveChallenge(
+        challenge,
+        this.binding(`browser:${browser}`, purpose),
+        PASSKEY_CHALLENGE_TTL_SECONDS,
+      );
+      session.setCookie(this.browserCookie, browser, {
+        ...this.cookieOptions,
+        maxAge: PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
+      });
+      return;
+    }
     session.init();
     await session.save();
-    await this.store.saveChallenge(challenge, this.binding(session, purpose), PASSKEY_CHALLENGE_TTL_SECONDS);
+    await this.store.saveChallenge(challenge, this.binding(session.id ?? '', purpose), PASSKEY_CHALLENGE_TTL_SECONDS);
   }
 
   /**
    * Takes `challenge` (it can never be answered again, whatever the outcome) and tells whether this
-   * session asked for it for `purpose`.
+   * browser asked for it for `purpose`, by its session or by its cookie (then cleared).
    */
   async take(session: SessionHandle, challenge: string | undefined, purpose: ChallengePurpose): Promise<boolean> {
     if (!challenge) return false;
     const binding = await this.store.takeChallenge(challenge);
-    return binding !== null && session.id !== undefined && binding === this.binding(session, purpose);
+    if (binding === null) return false;
+    if (session.id !== undefined && binding === this.binding(session.id, purpose)) return true;
+    const browser = session.cookie(this.browserCookie);
+    if (browser === undefined || binding !== this.binding(`browser:${browser}`, purpose)) return false;
+    session.setCookie(this.browserCookie, '', { ...this.cookieOptions, maxAge: 0 });
+    return true;
   }
 
-  protected binding(session: SessionHandle, purpose: ChallengePurpose): string {
-    const sid = createHash('sha256')
-      .update(session.id ?? '')
-      .digest('base64url');
-    return `${sid}|${purpose}`;
+  protected binding(holder: string, purpose: ChallengePurpose): string {
+    return `${createHash('sha256').update(holder).digest('base64url')}|${purpose}`;
   }
 }

@@ -31,7 +31,7 @@ export class PasskeySignInController {
     operationId: 'passkeyOptions',
     summary: 'Ask to sign in with a passkey',
     description:
-      "WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`) for `navigator.credentials.get()`. Without a pending step: any discoverable credential of this site, user verification required. At a pending second-factor step (or step-up) that offers `passkey`: that account's passkeys, user verification preferred. The challenge is single use, expires in 5 minutes and is bound to this session.",
+      "WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`) for `navigator.credentials.get()`. Without a pending step: any discoverable credential of this site, user verification required. At a pending second-factor step (or step-up) that offers `passkey`: that account's passkeys, user verification preferred. The challenge is single use, expires in 5 minutes and is bound to this browser: to its session, or, for a browser without one (the sign-in page asks on every view), to a random value in a `passkey` cookie (`__Host-passkey` on https) of the same 5 minutes; no session is started for it.",
   })
   @ApiBody({ type: EmptyBody, required: false })
   @ApiOkResponse({ description: 'The request options', type: PasskeyRequestOptionsAnswer })
