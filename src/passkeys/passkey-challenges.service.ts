@@ -6,6 +6,9 @@ import { PasskeyStore } from './passkey-store.js';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from './passkey.types.js';
 import { InjectPasskeysOptions, type PasskeysModuleOptions } from './passkeys.module-definition.js';
 
+/** A value of the browser cookie as this service makes them (18 random bytes, base64url). */
+const BROWSER_VALUE = /^[\w-]{24}$/;
+
 /** What a challenge was asked for: adding a passkey, or signing in (or a second-factor step, by its id). */
 export type ChallengePurpose = 'register' | 'sign-in' | `step:${string}`;
 
@@ -14,7 +17,7 @@ export type ChallengePurpose = 'register' | 'sign-in' | `step:${string}`;
  * asked for (W3C WebAuthn §13.4.3: the relying party must check the challenge is one it issued for
  * this ceremony). A browser with a session is known by its session; one without (the sign-in page
  * offers passkeys on every view, through conditional mediation) gets no session for it, only a
- * random value in a cookie that lives as long as the challenge (`__Host-passkey` on https, else
+ * random value in a cookie that lives as long as its last challenge (`__Host-passkey` on https, else
  * `passkey`). Only hashes of the session id or that value are stored.
  */
 @Injectable()
@@ -40,7 +43,9 @@ export class PasskeyChallenges {
    */
   async issue(session: SessionHandle, challenge: string, purpose: ChallengePurpose): Promise<void> {
     if (purpose === 'sign-in' && typeof session.maybe?.createdAt !== 'number') {
-      const browser = randomBytes(18).toString('base64url');
+      // Kept while it lives, so that two sign-in pages of one browser (two tabs) both stay valid.
+      const sent = session.cookie(this.browserCookie);
+      const browser = sent && BROWSER_VALUE.test(sent) ? sent : randomBytes(18).toString('base64url');
       await this.store.saveChallenge(
         challenge,
         this.binding(`browser:${browser}`, purpose),
@@ -59,7 +64,7 @@ export class PasskeyChallenges {
 
   /**
    * Takes `challenge` (it can never be answered again, whatever the outcome) and tells whether this
-   * browser asked for it for `purpose`, by its session or by its cookie (then cleared).
+   * browser asked for it for `purpose`, by its session or by its cookie.
    */
   async take(session: SessionHandle, challenge: string | undefined, purpose: ChallengePurpose): Promise<boolean> {
     if (!challenge) return false;
@@ -67,9 +72,7 @@ export class PasskeyChallenges {
     if (binding === null) return false;
     if (session.id !== undefined && binding === this.binding(session.id, purpose)) return true;
     const browser = session.cookie(this.browserCookie);
-    if (browser === undefined || binding !== this.binding(`browser:${browser}`, purpose)) return false;
-    session.setCookie(this.browserCookie, '', { ...this.cookieOptions, maxAge: 0 });
-    return true;
+    return browser !== undefined && binding === this.binding(`browser:${browser}`, purpose);
   }
 
   protected binding(holder: string, purpose: ChallengePurpose): string {
