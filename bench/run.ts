@@ -28,6 +28,7 @@ import {
   type Redis,
   seedAccounts,
   seedSessions,
+  sessionBytes,
   sessionIdFromCookie,
   usedMemory,
 } from './lib/redis-tools.js';
@@ -431,11 +432,7 @@ async function main(): Promise<number> {
         sessionRecordBytes: keys.find((k) => k.pattern === 'sess:<id>')?.bytesAvg ?? 0,
         // The record and its entry in the account's session index (`si:<email>`, one per account
         // here, as each sign-in is a new account's only session), as counted for the peers.
-        sessionBytes: Math.round(
-          keys
-            .filter((k) => APP_SESSION_PATTERNS.includes(k.pattern))
-            .reduce((n, k) => n + k.bytesAvg * k.perSignIn, 0),
-        ),
+        sessionBytes: sessionBytes(keys, APP_SESSION_PATTERNS),
         keys,
         // Exact here: every flow of the run is counted.
         ...since(s0, s1, r.signIns),
@@ -463,11 +460,7 @@ async function main(): Promise<number> {
           signInsPerSec: pr.signInsPerSec,
           bytesPerSignIn: Math.round((pAfter - pBefore) / pr.signIns),
           // Each of the session's keys, as many per sign-in as it left.
-          sessionBytes: Math.round(
-            pKeys
-              .filter((k) => p.spec.sessionPatterns.includes(k.pattern))
-              .reduce((n, k) => n + k.bytesAvg * k.perSignIn, 0),
-          ),
+          sessionBytes: sessionBytes(pKeys, p.spec.sessionPatterns),
           keys: pKeys,
           ...since(p0, p1, pr.signIns),
         };

@@ -10,8 +10,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyRing } from '../src/crypto/index.js';
-import { uniqueEmail } from './support/app.js';
+import { testEnv, uniqueEmail } from './support/app.js';
 import { type ChildApp, httpLive, startChild } from './support/child-app.js';
 import { awayFromStepEdge, csrfFrom, flushMfaKeys, HTML_ACCEPT, totpCode, wrongTotp } from './support/mfa.js';
 import { freePort, testRedisUrl } from './support/redis.js';
@@ -99,24 +98,21 @@ describe('logs of a full run (production, LOG_LEVEL=verbose)', () => {
     await smtp.start();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    Object.assign(env, {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'verbose',
-      PORT: String(port),
-      APP_URL: `http://localhost:${port}`,
-      TRUST_PROXY: 'loopback',
-      REDIS_URL: testRedisUrl(),
-      SMTP_URL: smtp.url,
-      MAIL_QUEUE: queueName,
-      SESSION_SECRET: randomBytes(24).toString('base64url'),
-      OTP_SECRET: randomBytes(24).toString('base64url'),
-      MFA_ENCRYPTION_KEY: generateKeyRing(),
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_ITERATIONS: '1',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      // A reset code soon after the sign-up's code to the same address.
-      OTP_RESEND_SECONDS: '1',
-    });
+    // The tests' own environment (random secrets, cheap hashing, no per-address budget), in production.
+    Object.assign(
+      env,
+      testEnv(smtp.url, {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'verbose',
+        PORT: String(port),
+        APP_URL: `http://localhost:${port}`,
+        TRUST_PROXY: 'loopback',
+        REDIS_URL: testRedisUrl(),
+        MAIL_QUEUE: queueName,
+        // A reset code soon after the sign-up's code to the same address.
+        OTP_RESEND_SECONDS: '1',
+      }),
+    );
     secret(env.SESSION_SECRET);
     secret(env.OTP_SECRET);
     for (const key of env.MFA_ENCRYPTION_KEY.split(',')) secret(key.slice(key.indexOf(':') + 1));

@@ -80,6 +80,11 @@ export function keyPattern(key: string): string {
   );
 }
 
+/** Bytes of one signed-in session: its keys (`patterns`), each as many times as one sign-in leaves it. */
+export function sessionBytes(keys: KeyPattern[], patterns: readonly string[]): number {
+  return Math.round(keys.filter((k) => patterns.includes(k.pattern)).reduce((n, k) => n + k.bytesAvg * k.perSignIn, 0));
+}
+
 /** Every key in the database grouped by pattern, with counts, TTLs and average `MEMORY USAGE`. */
 export async function keyCensus(redis: Redis, signIns: number): Promise<KeyPattern[]> {
   const groups = new Map<string, string[]>();

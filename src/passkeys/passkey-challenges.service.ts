@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { CookieOptions } from 'express';
-import type { SessionHandle } from '../session/index.js';
+import { isInUse, type SessionHandle } from '../session/index.js';
 import { PasskeyStore } from './passkey-store.js';
 import { PASSKEY_CHALLENGE_TTL_SECONDS } from './passkey.types.js';
 import { InjectPasskeysOptions, type PasskeysModuleOptions } from './passkeys.module-definition.js';
@@ -42,7 +42,7 @@ export class PasskeyChallenges {
    * @throws StoreUnavailableError
    */
   async issue(session: SessionHandle, challenge: string, purpose: ChallengePurpose): Promise<void> {
-    if (purpose === 'sign-in' && typeof session.maybe?.createdAt !== 'number') {
+    if (purpose === 'sign-in' && !isInUse(session.maybe)) {
       // Kept while it lives, so that two sign-in pages of one browser (two tabs) both stay valid.
       const sent = session.cookie(this.browserCookie);
       const browser = sent && BROWSER_VALUE.test(sent) ? sent : randomBytes(18).toString('base64url');

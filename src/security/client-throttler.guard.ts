@@ -1,9 +1,9 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type { SessionData } from 'express-session';
 import { IS_PUBLIC, isRead } from '../http/index.js';
 import { StoreUnavailableError } from '../redis/index.js';
+import { isInUse } from '../session/index.js';
 import { ClientRateLimitedError } from './security.errors.js';
 
 const ALLOWED = Promise.resolve(true);
@@ -31,8 +31,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
       context.getHandler(),
       context.getClass(),
     ]);
-    const session = req.session as Partial<SessionData> | undefined;
-    return open === true || !session || typeof session.createdAt === 'number';
+    return open === true || !req.session || isInUse(req.session);
   }
 
   /** A GET still gets its page when the budget's store is down; a POST fails (503) as it would anyway. */

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parse as parseCookies } from 'cookie';
 import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
 import type { CookieOptions, Request, Response } from 'express';
-import type { SessionData } from 'express-session';
+import { isInUse } from '../session/index.js';
 import { SECURITY_MODULE_OPTIONS, type SecurityModuleOptions } from './security.module-definition.js';
 
 /** Stands in for the answer when csrf-csrf sets its cookie: {@link CsrfService.token} sets it only when it changes. */
@@ -71,8 +71,7 @@ export class CsrfService {
    * else nothing more than the token's own random value.
    */
   protected binding(req: Request): string {
-    const session = req.session as Partial<SessionData> | undefined;
-    return typeof session?.createdAt === 'number' ? `sid:${req.sessionID}` : 'no-session';
+    return isInUse(req.session) ? `sid:${req.sessionID}` : 'no-session';
   }
 
   /** The request's cookies, parsed once into `req.cookies` (where csrf-csrf reads them) unless already there. */

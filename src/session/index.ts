@@ -11,5 +11,5 @@ export { SessionIndex, RedisSessionIndex, MemorySessionIndex } from './session-i
 export { IndexedMemoryStore } from './indexed-memory.store.js';
 export { SessionHandle, CurrentSession } from './session-handle.js';
 export { SessionFields, type FieldCheck } from './session-fields.js';
-export { isObject, isStrings, isTime, isSessionRecord } from './session-record.js';
+export { isInUse, isObject, isStrings, isTime, isSessionRecord } from './session-record.js';
 export { RedisSessionStore, type StoredSession, wasLoaded } from './redis-session.store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionFields } from './session-fields.js';
-import { isSessionRecord } from './session-record.js';
+import { isInUse, isSessionRecord } from './session-record.js';
 
 const now = Date.now();
 
@@ -40,5 +40,15 @@ describe('isSessionRecord', () => {
     fields.register('a', check);
     fields.register('a', check);
     expect(() => fields.register('a', () => true)).toThrow(/registered twice/);
+  });
+});
+
+describe('isInUse', () => {
+  it('is true for a session that got data, false for a blank one, none, or a non-numeric createdAt', () => {
+    expect(isInUse({ createdAt: now })).toBe(true);
+    expect(isInUse({})).toBe(false);
+    expect(isInUse(undefined)).toBe(false);
+    expect(isInUse(null)).toBe(false);
+    expect(isInUse({ createdAt: String(now) })).toBe(false);
   });
 });

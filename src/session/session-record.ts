@@ -9,6 +9,14 @@ export const isTime = (v: unknown): v is number => typeof v === 'number' && Numb
 export const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /**
+ * True for a session in use: one that got data (`SessionHandle.init` sets `createdAt`), so it has a
+ * record in the store; a visitor's blank session (express-session makes one per request) has not.
+ */
+export function isInUse(session: { createdAt?: unknown } | null | undefined): boolean {
+  return typeof session?.createdAt === 'number';
+}
+
+/**
  * True when a value read from the session store is a record this server wrote: a JSON object with
  * a numeric `createdAt` (and `seenAt`, when present), whose registered fields (see
  * {@link SessionFields}) all have their shape. Anything else (another app's record under the same
