@@ -86,6 +86,15 @@ describe('trusted browsers (password mode)', () => {
       (s) => s.kind === 'remembered',
     );
     expect(entry?.remembered).toBe(true);
+
+    // A remembered sign-in is recent but skipped the second factor: it is not a fresh one, so
+    // actions that need it ask for the authenticator first.
+    const stale = await browser.delete(`/account/sessions/${entry!.id}`).set('Accept', JSON_TYPE);
+    expect(stale.status).toBe(401);
+    expect(stale.body).toMatchObject({ error: 'step_up_required', factors: ['totp', 'recovery_code'] });
+    expect((await browser.post('/step-up').send({})).body.status).toBe('second_factor_required');
+    expect((await browser.post('/verify').send({ code: totpCode(secret, clock.now()) })).status).toBe(200);
+    expect((await me(browser)).body.factors).toEqual(['pwd', 'totp']);
     expect((await browser.delete(`/account/sessions/${entry!.id}`)).status).toBe(204);
     await browser.post('/logout').send({});
     expect((await browser.post('/auth').send({ email, password: PASSWORD })).body.status).toBe(

@@ -199,17 +199,12 @@ describe('step-up, password mode', () => {
 
   it('an old sign-in cannot get around FreshAuth by enrolling another authenticator', async () => {
     // Replacing the authenticator removes the owner's one and voids the recovery codes: what
-    // FreshAuth(300) guards on /account/totp/disable and /account/recovery-codes.
+    // FreshAuth(300) guards on /account/totp/setup, /account/totp/disable and /account/recovery-codes.
     const { email, agent, secret, recoveryCodes } = await signedInWithTotp('stepup-replace');
     t.clock.advance(FIVE_MINUTES + 1);
     const setup = await agent.post('/account/totp/setup').send({});
-    if (setup.status === 200) {
-      const attacker = setup.body.secret as string;
-      await agent.post('/account/totp/confirm').send({ code: totpCode(attacker, t.clock.now()) });
-    } else {
-      expect(setup.body.error).toBe('step_up_required');
-    }
-    // Whatever the stale session did, it is still not fresh enough to remove the authenticator...
+    expect(setup.status).toBe(401);
+    expect(setup.body.error).toBe('step_up_required');
     expect((await agent.post('/account/totp/disable').send({})).status).toBe(401);
     // ...and the owner's authenticator and recovery codes still work.
     const owner = t.agent();
@@ -218,6 +213,22 @@ describe('step-up, password mode', () => {
     const other = t.agent();
     expect((await other.post('/auth').send({ email, password: PASSWORD })).status).toBe(200);
     expect((await other.post('/verify').send({ recoveryCode: recoveryCodes[0] })).status).toBe(200);
+  });
+
+  it('a setup made while fresh can be confirmed for its 10 minutes, after the 5 of FreshAuth', async () => {
+    const email = uniqueEmail('stepup-slow-confirm');
+    await seedAccount(t, email);
+    const agent = t.agent();
+    await signInWithPasswordAndEmail(t, agent, email);
+    const setup = await agent.post('/account/totp/setup').send({});
+    expect(setup.status).toBe(200);
+    t.clock.advance(FIVE_MINUTES + 60_000);
+    const confirmed = await agent
+      .post('/account/totp/confirm')
+      .send({ code: totpCode(setup.body.secret, t.clock.now()) });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.status).toBe('enabled');
+    expect((await me(agent)).body.factors).toContain('totp');
   });
 
   it('pages: the step-up page, then the form flow back to the page first asked for, and the removal by form', async () => {

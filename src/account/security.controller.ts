@@ -91,7 +91,7 @@ export class SecurityController {
   /** `POST /account/totp/confirm {code}`: `200 {status:"enabled", recoveryCodes:[10]}`, shown once. */
   @Post('totp/confirm')
   @HttpCode(200)
-  @FreshAuth(300)
+  // Not @FreshAuth: the setup it confirms was fresh, and its secret waits 10 minutes.
   @FormPage(PAGE)
   @ApiOperation({
     operationId: 'totpConfirm',
@@ -101,7 +101,7 @@ export class SecurityController {
   })
   @ApiBody({ type: TotpConfirmDto })
   @ApiOkResponse({ description: 'The authenticator is on', type: TotpEnabledAnswer })
-  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'invalid_code:totp', 'challenge_expired:totp')
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'invalid_code:totp', 'challenge_expired:totp')
   async confirm(
     @Body() body: TotpConfirmDto,
     @CurrentSession() session: SessionHandle,

@@ -18,6 +18,11 @@ export interface SessionUser {
   amr: string[];
   /** Epoch ms of the sign-in, renewed by a step-up. */
   authTime: number;
+  /**
+   * Set when a remembered browser skipped the second factor at this sign-in: `@FreshAuth` routes
+   * ask for a step-up first, which clears it.
+   */
+  remembered?: true;
 }
 
 /** What the pending step waits for: an emailed code, or one of the account's second factors. */
@@ -69,7 +74,8 @@ export function isSessionUser(u: unknown): boolean {
     isFactors(u.factors) &&
     (u.aal === 1 || u.aal === 2) &&
     isStrings(u.amr) &&
-    isTime(u.authTime)
+    isTime(u.authTime) &&
+    (u.remembered === undefined || u.remembered === true)
   );
 }
 

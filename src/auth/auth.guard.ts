@@ -41,12 +41,19 @@ export class AuthGuard implements CanActivate {
     const aal = this.reflector.getAllAndOverride<number | undefined>(REQUIRE_AAL, targets);
     const maxAge = this.reflector.getAllAndOverride<number | undefined>(FRESH_AUTH, targets);
     const tooLow = aal !== undefined && user.aal < aal;
-    const tooOld = maxAge !== undefined && this.clock.now() - user.authTime > maxAge * 1000;
-    if (tooLow || tooOld) {
+    if (tooLow || (maxAge !== undefined && !this.isFresh(user, maxAge))) {
       this.rememberPage(req);
       throw new StepUpRequiredError(await this.stepUpFactors(user, tooLow));
     }
     return true;
+  }
+
+  /**
+   * A fresh second factor: signed in (or stepped up) within `maxAgeSeconds`, by a sign-in that
+   * passed the second factor. A remembered browser's sign-in is recent but skipped it.
+   */
+  protected isFresh(user: SessionUser, maxAgeSeconds: number): boolean {
+    return !user.remembered && this.clock.now() - user.authTime <= maxAgeSeconds * 1000;
   }
 
   /**

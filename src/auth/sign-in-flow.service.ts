@@ -245,6 +245,7 @@ export class SignInFlow {
   ): Promise<Authenticated> {
     const next = session.data.returnTo ?? '/home';
     const user = this.userFor(email, factors, options.amr);
+    if (options.remembered) user.remembered = true;
     const client = clientInfo(session.userAgent, session.ip);
     // Without DevicesModule nothing is known about browsers: `newBrowser` is left out.
     const newBrowser = this.devices
