@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FactorRegistry } from '../src/auth/index.js';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FactorRegistry, PasswordHold } from '../src/auth/index.js';
 import { PasskeyStore } from '../src/passkeys/index.js';
 import { RecoveryCodeStore } from '../src/recovery-codes/index.js';
 import { SettableClock } from '../src/testing/index.js';
@@ -187,11 +188,79 @@ describe.each([
 
     await auth.setSignCount(Buffer.from(id, 'base64url').toString('base64'), 0);
     const clone = t.agent();
-    const { res } = await passkeyVerify(clone, auth);
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual(INVALID);
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      const { res } = await passkeyVerify(clone, auth);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(INVALID);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(/signature counter did not move forward/),
+      );
+    } finally {
+      warn.mockRestore();
+    }
     expect((await me(clone)).status).toBe(401);
     expect((await t.app.get(PasskeyStore).get(id))!.counter).toBe(stored!.counter);
+  });
+
+  it('refuses an assertion whose backup eligibility differs from the registered one, and logs it', async () => {
+    const { t, auth } = ctx;
+    const { agent } = await signedIn(t);
+    const { id } = await addPasskey(agent, auth);
+    expect((await t.app.get(PasskeyStore).get(id))!.deviceType).toBe('singleDevice');
+    await auth.setBackupEligibility(Buffer.from(id, 'base64url').toString('base64'), true);
+    const tampered = t.agent();
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      const { res } = await passkeyVerify(tampered, auth);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(INVALID);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(/backup eligibility changed/),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    expect((await me(tampered)).status).toBe(401);
+    // Back as registered, it signs in again.
+    await auth.setBackupEligibility(Buffer.from(id, 'base64url').toString('base64'), false);
+    expect((await passkeyVerify(t.agent(), auth)).res.status).toBe(200);
+  });
+
+  it('rotates the session id: a browser signed in as someone else before is signed in anew, its old id void', async () => {
+    const { t, auth } = ctx;
+    const { email, agent } = await signedIn(t);
+    await addPasskey(agent, auth);
+    const otherEmail = uniqueEmail('pk-other');
+    await seedAccount(t, otherEmail);
+    const browser = t.agent();
+    const first = await signInWithPasswordAndEmail(t, browser, otherEmail);
+    const oldSid = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('sid='));
+    expect(oldSid).toBeTruthy();
+    const { res } = await passkeyVerify(browser, auth);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(sessionIdOf(res)).not.toBe(sessionIdOf(first));
+    expect((await me(browser)).body.email).toBe(email);
+    const stale = await t.agent().get('/me').set('Cookie', oldSid!.split(';')[0]).set('Accept', 'application/json');
+    expect(stale.status).toBe(401);
+  });
+
+  it('after "this wasn’t me" (a password-reset hold), a passkey signs in no more than the password does', async () => {
+    const { t, auth } = ctx;
+    const { email, agent } = await signedIn(t);
+    await addPasskey(agent, auth);
+    await t.app.get(PasswordHold).hold(email);
+    const held = t.agent();
+    const { res } = await passkeyVerify(held, auth);
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: 'password_reset_required',
+      message: expect.any(String),
+      next: '/password/forgot',
+    });
+    expect((await me(held)).status).toBe(401);
+    await t.app.get(PasswordHold).release(email);
+    expect((await passkeyVerify(t.agent(), auth)).res.status).toBe(200);
   });
 
   it('is the second factor after a password: listed in factors, with the account’s passkeys allowed', async () => {
@@ -203,11 +272,13 @@ describe.each([
     const start = await browser2.post('/auth').send({ email, password: PASSWORD });
     expect(start.status).toBe(200);
     expect(start.body).toEqual({ status: 'second_factor_required', next: '/verify', factors: ['passkey'] });
+    const pendingId = sessionIdOf(start);
     const { options, res } = await passkeyVerify(browser2, auth);
     expect(options.allowCredentials).toEqual([{ id, type: 'public-key', transports: expect.any(Array) }]);
     expect(options.userVerification).toBe('preferred');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toEqual({ status: 'authenticated', next: '/home' });
+    expect(sessionIdOf(res)).not.toBe(pendingId);
     const who = await me(browser2);
     expect(who.body).toMatchObject({ email, factors: ['pwd', 'passkey'], aal: 2 });
     expect([...who.body.amr].sort()).toEqual(['hwk', 'mfa', 'pwd', 'user']);

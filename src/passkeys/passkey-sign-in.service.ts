@@ -10,6 +10,8 @@ import {
   type Authenticated,
   AuthEvents,
   type FactorEvent,
+  PasswordHold,
+  PasswordResetRequiredError,
   type PendingSignIn,
   type SecondFactorRequired,
   SignInFlow,
@@ -41,6 +43,7 @@ export class PasskeySignIn {
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
     @Optional() protected readonly events?: EventEmitter2,
+    @Optional() protected readonly hold?: PasswordHold,
   ) {}
 
   /**
@@ -98,6 +101,9 @@ export class PasskeySignIn {
       this.failed(email, 'sign-in');
       throw new InvalidPasskeyError();
     }
+    // "This wasn't me" holds every sign-in of the account until a password reset, a passkey's too;
+    // checked after the proof, as after the password, so it tells nothing to anyone else.
+    if (await this.hold?.isHeld(email)) throw new PasswordResetRequiredError();
     return this.flow.signInWith(session, email, 'passkey', amr);
   }
 
@@ -154,6 +160,14 @@ export class PasskeySignIn {
       info = undefined;
     }
     if (!info) return undefined;
+    // W3C WebAuthn §7.2 step 22: backup eligibility (BE) is fixed when the credential is made; an
+    // assertion that claims otherwise is not from the authenticator we registered.
+    if (info.credentialDeviceType !== credential.deviceType) {
+      this.logger.warn(
+        `Passkey refused: its backup eligibility changed (registered ${credential.deviceType}, got ${info.credentialDeviceType})`,
+      );
+      return undefined;
+    }
     const recorded = await this.store.recordUse(credential.id, {
       counter: info.newCounter,
       backedUp: info.credentialBackedUp,
@@ -166,7 +180,7 @@ export class PasskeySignIn {
       );
       return undefined;
     }
-    return [info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk', 'user'];
+    return [credential.deviceType === 'multiDevice' ? 'swk' : 'hwk', 'user'];
   }
 
   /** The pending step this session answers with a passkey, if any. */

@@ -104,6 +104,17 @@ export class VirtualAuthenticator {
     });
   }
 
+  /** Sets a credential's backup eligibility (BE) and state (BS) flags, as a tampered authenticator would. */
+  async setBackupEligibility(credentialId: string, eligible: boolean): Promise<void> {
+    const credential = (await this.credentials()).find((c) => c.credentialId === credentialId);
+    if (!credential) throw new Error(`no virtual credential ${credentialId}`);
+    await this.cdp.send('WebAuthn.removeCredential', { authenticatorId: this.authenticatorId, credentialId });
+    await this.cdp.send('WebAuthn.addCredential', {
+      authenticatorId: this.authenticatorId,
+      credential: { ...credential, backupEligibility: eligible, backupState: eligible },
+    });
+  }
+
   /** Copies a credential (its private key) into another authenticator: a clone. */
   async copyTo(other: VirtualAuthenticator, credentialId: string): Promise<void> {
     const credential = (await this.credentials()).find((c) => c.credentialId === credentialId);
