@@ -21,7 +21,7 @@ export interface DeviceRecord {
  * decides (rotation: of two browsers presenting one copied token, one gets it), so it must be atomic.
  * A device is live until its `expiresAt`: past it, no method answers it.
  *
- * Implementations: {@link RedisDeviceStore}, {@link MemoryDeviceStore}.
+ * Implementations: {@link RedisDeviceStore}, {@link MemoryDeviceStore}, `PostgresDeviceStore`.
  * Any other implementation should pass `deviceStoreContract` (from `nest-mfa-signin/testing`).
  */
 export abstract class DeviceStore {
