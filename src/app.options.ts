@@ -7,6 +7,7 @@ import type { DevicesModuleOptions } from './devices/index.js';
 import type { LoggingModuleOptions } from './logging/index.js';
 import type { MetricsModuleOptions } from './metrics/index.js';
 import {
+  PostgresDeviceStore,
   PostgresPasskeyStore,
   PostgresRecoveryCodeStore,
   PostgresTotpStore,
@@ -80,7 +81,12 @@ export const appOptions = {
     validCodes: c.otp.validCodes,
   }),
   database: (c: AppConfig) => ({ url: c.databaseUrl! }),
-  devices: (c: AppConfig): DevicesModuleOptions => ({ rememberDays: c.rememberDeviceDays, secure: c.secureCookies }),
+  /** With DATABASE_URL, remembered and known browsers live in PostgreSQL beside the account's credentials. */
+  devices: (c: AppConfig): DevicesModuleOptions => ({
+    rememberDays: c.rememberDeviceDays,
+    secure: c.secureCookies,
+    ...(c.databaseUrl ? { store: PostgresDeviceStore } : {}),
+  }),
   /** With DATABASE_URL, accounts and their credentials live in PostgreSQL; else Redis, else memory. */
   auth: (c: AppConfig): AuthModuleOptions => ({
     firstFactor: c.firstFactor,

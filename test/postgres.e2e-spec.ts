@@ -1,8 +1,9 @@
 /**
- * The server with DATABASE_URL: accounts, authenticators and recovery codes in PostgreSQL (a fresh
- * database for the run), sessions and codes still in Redis. The same flows as the Redis-backed
+ * The server with DATABASE_URL: accounts, authenticators, recovery codes and trusted browsers in
+ * PostgreSQL (a fresh database for the run), sessions and codes still in Redis. The same flows as the Redis-backed
  * suites, and a look at the tables to prove where the data went.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TotpService } from '../src/totp/index.js';
@@ -13,6 +14,15 @@ import { redisExists } from './support/session.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PASSWORD = 'correct horse battery';
+
+const cookieValue = (res: { headers: Record<string, unknown> }, name: string) =>
+  ([] as string[])
+    .concat((res.headers['set-cookie'] as string[] | undefined) ?? [])
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]
+    .slice(name.length + 1);
+/** The device store's key of a cookie token (DevicesService.hash). */
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 describe('accounts in PostgreSQL (DATABASE_URL)', () => {
   let t: TestApp;
@@ -77,6 +87,57 @@ describe('accounts in PostgreSQL (DATABASE_URL)', () => {
     expect((await other.post('/verify').send({ recoveryCode: codes[0] })).body.status).toBe('authenticated');
     const left = await sql<{ n: string }>`select count(*) as n from recovery_codes where email = ${email}`.execute(db);
     expect(Number(left.rows[0].n)).toBe(9);
+  });
+
+  it('keeps trusted browsers in PostgreSQL (token hashes only), and a remembered one skips the second factor', async () => {
+    const email = uniqueEmail('pg-devices');
+    const agent = t.agent();
+    await agent.post('/register').send({ email, password: PASSWORD }).expect(200);
+    await agent
+      .post('/verify')
+      .send({ code: await t.codeFor(email) })
+      .expect(200);
+    const setup = await agent.post('/account/totp/setup').send({}).expect(200);
+    const totp = t.app.get(TotpService);
+    const confirm = await agent
+      .post('/account/totp/confirm')
+      .send({ code: totp.generate(setup.body.secret, Date.now()) })
+      .expect(200);
+    const codes = confirm.body.recoveryCodes as string[];
+
+    const browser = t.agent();
+    expect((await browser.post('/auth').send({ email, password: PASSWORD })).body.status).toBe(
+      'second_factor_required',
+    );
+    const verified = await browser.post('/verify').send({ recoveryCode: codes[0], remember: true });
+    expect(verified.body.status).toBe('authenticated');
+    const rd = cookieValue(verified, 'rd')!;
+    const kd = cookieValue(verified, 'kd')!;
+    expect(rd).toMatch(/^[\w-]{43}$/);
+    expect(kd).toMatch(/^[\w-]{43}$/);
+
+    const rows = await db.selectFrom('devices').selectAll().where('email', '=', email).execute();
+    expect(rows.find((r) => r.hash === tokenHash(rd))?.kind).toBe('remembered');
+    expect(rows.find((r) => r.hash === tokenHash(kd))?.kind).toBe('known');
+    expect(JSON.stringify(rows)).not.toContain(rd);
+    expect(JSON.stringify(rows)).not.toContain(kd);
+    expect(await redisExists(`dva:${email}`)).toBe(0);
+    expect(await redisExists(`dv:${tokenHash(rd)}`)).toBe(0);
+
+    // Signed out, the browser still needs the password but not the second factor; its token rotates.
+    await browser.post('/logout').send({}).expect(204);
+    const again = await browser.post('/auth').send({ email, password: PASSWORD });
+    expect(again.body).toEqual({ status: 'authenticated', next: '/home' });
+    const rotated = cookieValue(again, 'rd')!;
+    expect(rotated).toMatch(/^[\w-]{43}$/);
+    expect(rotated).not.toBe(rd);
+    const remembered = await db
+      .selectFrom('devices')
+      .select('hash')
+      .where('email', '=', email)
+      .where('kind', '=', 'remembered')
+      .execute();
+    expect(remembered).toEqual([{ hash: tokenHash(rotated) }]);
   });
 
   it('reports the database in readiness', async () => {

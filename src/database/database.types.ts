@@ -63,6 +63,23 @@ export interface PasskeyChallengesTable {
   expires_at: Date;
 }
 
+/**
+ * `devices`: trusted browsers (see `DeviceRecord`), keyed by the SHA-256 of their cookie's token (the
+ * token itself is never stored). Live until `expires_at` (the app's clock, as the record says).
+ */
+export interface DevicesTable {
+  /** SHA-256 of the cookie's random token, base64url. */
+  hash: string;
+  /** The public id, kept across rotations. */
+  id: string;
+  email: string;
+  kind: 'remembered' | 'known';
+  created_at: Date;
+  expires_at: Date;
+  device: string;
+  ip: string;
+}
+
 /** Every table the migrations in `migrations/` create, as Kysely sees them. */
 export interface DatabaseSchema {
   accounts: AccountsTable;
@@ -71,6 +88,7 @@ export interface DatabaseSchema {
   recovery_codes: RecoveryCodesTable;
   passkey_credentials: PasskeyCredentialsTable;
   passkey_challenges: PasskeyChallengesTable;
+  devices: DevicesTable;
 }
 
 /** The query builder the stores use: Kysely over a `pg.Pool`, typed with {@link DatabaseSchema}. */

@@ -12,3 +12,4 @@ export { PostgresUserStore } from './stores/postgres-user.store.js';
 export { PostgresTotpStore } from './stores/postgres-totp.store.js';
 export { PostgresRecoveryCodeStore } from './stores/postgres-recovery-code.store.js';
 export { PostgresPasskeyStore } from './stores/postgres-passkey.store.js';
+export { PostgresDeviceStore } from './stores/postgres-device.store.js';

@@ -18,6 +18,7 @@ import { MIGRATIONS } from './migrations/index.js';
 const ALL = Object.keys(MIGRATIONS);
 const TABLES = [
   'accounts',
+  'devices',
   'passkey_challenges',
   'passkey_credentials',
   'recovery_codes',

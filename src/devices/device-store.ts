@@ -19,7 +19,10 @@ export interface DeviceRecord {
 /**
  * Storage port for trusted browsers, keyed by the SHA-256 of their cookie's random token. `take`
  * decides (rotation: of two browsers presenting one copied token, one gets it), so it must be atomic.
- * Implementations: {@link RedisDeviceStore}, {@link MemoryDeviceStore}; see `deviceStoreContract`.
+ * A device is live until its `expiresAt`: past it, no method answers it.
+ *
+ * Implementations: {@link RedisDeviceStore}, {@link MemoryDeviceStore}, `PostgresDeviceStore`.
+ * Any other implementation should pass `deviceStoreContract` (from `nest-mfa-signin/testing`).
  */
 export abstract class DeviceStore {
   /** Saves a device until its `expiresAt`. */
@@ -30,6 +33,6 @@ export abstract class DeviceStore {
   abstract take(hash: string): Promise<DeviceRecord | null>;
   /** The account's live devices with their hashes. */
   abstract list(email: string): Promise<{ hash: string; record: DeviceRecord }[]>;
-  /** Deletes some of the account's devices. */
+  /** Deletes those of `hashes` that are the account's devices (another account's are left alone). */
   abstract remove(email: string, hashes: string[]): Promise<void>;
 }

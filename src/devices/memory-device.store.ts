@@ -9,13 +9,12 @@ export class MemoryDeviceStore extends DeviceStore {
   }
 
   async get(hash: string): Promise<DeviceRecord | null> {
-    const d = this.devices.get(hash);
-    if (!d || d.expiresAt <= Date.now()) return null;
-    return { ...d };
+    return this.live(hash);
   }
 
   async take(hash: string): Promise<DeviceRecord | null> {
-    const d = await this.get(hash);
+    // Read and delete with no await between them: concurrent takes cannot both see the device.
+    const d = this.live(hash);
     this.devices.delete(hash);
     return d;
   }
@@ -29,5 +28,12 @@ export class MemoryDeviceStore extends DeviceStore {
 
   async remove(email: string, hashes: string[]): Promise<void> {
     for (const h of hashes) if (this.devices.get(h)?.email === email) this.devices.delete(h);
+  }
+
+  /** A copy of the device of this hash when it has not expired, else null. */
+  protected live(hash: string): DeviceRecord | null {
+    const d = this.devices.get(hash);
+    if (!d || d.expiresAt <= Date.now()) return null;
+    return { ...d };
   }
 }

@@ -1,9 +1,20 @@
-import { ADD_TO_EXPIRING_SET, type RedisClient, redisCall } from '../redis/index.js';
+import { ADD_TO_EXPIRING_SET, type RedisClient, RedisScript, redisCall } from '../redis/index.js';
 import { DeviceStore, type DeviceRecord } from './device-store.js';
+
+// KEYS: a device. ARGV: email. Deletes it only when it is that account's (a record that does not
+// parse is left to its expiry).
+const REMOVE_OWNED = new RedisScript(`
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, record = pcall(cjson.decode, raw)
+if not ok or type(record) ~= 'table' or record.email ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`);
 
 /**
  * {@link DeviceStore} on Redis: `dv:<hash>` (the record, expiring with it) and `dva:<email>` (a sorted
- * set of the account's hashes by expiry, so they can be listed and forgotten). `take` is GETDEL.
+ * set of the account's hashes by expiry, so they can be listed and forgotten). `take` is GETDEL;
+ * `remove` deletes each device with a script that checks it is the account's.
  * Every command touches one key (the two live in different Redis Cluster slots): the set entry is
  * written before the record, so a live device is always listed; entries whose record is gone are
  * dropped when the set is read.
@@ -50,9 +61,9 @@ export class RedisDeviceStore extends DeviceStore {
 
   async remove(email: string, hashes: string[]): Promise<void> {
     if (!hashes.length) return;
-    // One key per command (they live in different Redis Cluster slots): the devices first, then the
-    // list, which drops ids whose device is gone anyway.
-    await redisCall(() => Promise.all(hashes.map((h) => this.client.del(this.key(h)))));
+    // One key per command (they live in different Redis Cluster slots): the devices first, each only
+    // if it is this account's, then the list, which drops ids whose device is gone anyway.
+    await Promise.all(hashes.map((h) => REMOVE_OWNED.run(this.client, [this.key(h)], [email])));
     await redisCall(() => this.client.zRem(this.accountKey(email), hashes));
   }
 

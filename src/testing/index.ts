@@ -10,4 +10,5 @@ export { otpStoreContract, type OtpStoreFixture } from '../otp/otp-store.contrac
 export { totpStoreContract } from '../totp/totp-store.contract.js';
 export { passkeyStoreContract, type PasskeyStoreFixture } from '../passkeys/passkey-store.contract.js';
 export { recoveryCodeStoreContract } from '../recovery-codes/recovery-code-store.contract.js';
+export { deviceStoreContract, type DeviceStoreFixture } from '../devices/device-store.contract.js';
 export { mailSenderContract, type MailSenderFixture } from '../mail/mail-sender.contract.js';

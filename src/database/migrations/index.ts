@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_accounts.js';
 import * as m0002 from './0002_passkeys.js';
+import * as m0003 from './0003_devices.js';
 
 /**
  * Every migration, by name, in the order they apply. Listed in code rather than read from a folder,
@@ -10,6 +11,7 @@ import * as m0002 from './0002_passkeys.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_accounts': m0001,
   '0002_passkeys': m0002,
+  '0003_devices': m0003,
 });
 
 /** A Kysely {@link MigrationProvider} that answers {@link MIGRATIONS}. */
