@@ -75,6 +75,19 @@ async function addPasskey(agent: Agent, auth: VirtualAuthenticator, name?: strin
   return { options: options.body, response, id: added.body.id as string, body: added.body };
 }
 
+/** A passkey sign-in answered 401 `invalid_passkey`, with a warning in the log that matches `logged`. */
+async function refusedAndLogged(agent: Agent, auth: VirtualAuthenticator, logged: RegExp): Promise<void> {
+  const warn = vi.spyOn(Logger.prototype, 'warn');
+  try {
+    const { res } = await passkeyVerify(agent, auth);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(INVALID);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(logged));
+  } finally {
+    warn.mockRestore();
+  }
+}
+
 /** Options, the authenticator's assertion, and (unless `tamper` changes it first) its verification. */
 async function passkeyVerify(
   agent: Agent,
@@ -188,17 +201,7 @@ describe.each([
 
     await auth.setSignCount(Buffer.from(id, 'base64url').toString('base64'), 0);
     const clone = t.agent();
-    const warn = vi.spyOn(Logger.prototype, 'warn');
-    try {
-      const { res } = await passkeyVerify(clone, auth);
-      expect(res.status).toBe(401);
-      expect(res.body).toEqual(INVALID);
-      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
-        expect.stringMatching(/signature counter did not move forward/),
-      );
-    } finally {
-      warn.mockRestore();
-    }
+    await refusedAndLogged(clone, auth, /signature counter did not move forward/);
     expect((await me(clone)).status).toBe(401);
     expect((await t.app.get(PasskeyStore).get(id))!.counter).toBe(stored!.counter);
   });
@@ -210,17 +213,7 @@ describe.each([
     expect((await t.app.get(PasskeyStore).get(id))!.deviceType).toBe('singleDevice');
     await auth.setBackupEligibility(Buffer.from(id, 'base64url').toString('base64'), true);
     const tampered = t.agent();
-    const warn = vi.spyOn(Logger.prototype, 'warn');
-    try {
-      const { res } = await passkeyVerify(tampered, auth);
-      expect(res.status).toBe(401);
-      expect(res.body).toEqual(INVALID);
-      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
-        expect.stringMatching(/backup eligibility changed/),
-      );
-    } finally {
-      warn.mockRestore();
-    }
+    await refusedAndLogged(tampered, auth, /backup eligibility changed/);
     expect((await me(tampered)).status).toBe(401);
     // Back as registered, it signs in again.
     await auth.setBackupEligibility(Buffer.from(id, 'base64url').toString('base64'), false);

@@ -94,24 +94,22 @@ export class VirtualAuthenticator {
   }
 
   /** Sets a credential's signature counter (as a cloned or reset authenticator would have it). */
-  async setSignCount(credentialId: string, signCount: number): Promise<void> {
-    const credential = (await this.credentials()).find((c) => c.credentialId === credentialId);
-    if (!credential) throw new Error(`no virtual credential ${credentialId}`);
-    await this.cdp.send('WebAuthn.removeCredential', { authenticatorId: this.authenticatorId, credentialId });
-    await this.cdp.send('WebAuthn.addCredential', {
-      authenticatorId: this.authenticatorId,
-      credential: { ...credential, signCount },
-    });
+  setSignCount(credentialId: string, signCount: number): Promise<void> {
+    return this.replaceCredential(credentialId, { signCount });
   }
 
   /** Sets a credential's backup eligibility (BE) and state (BS) flags, as a tampered authenticator would. */
-  async setBackupEligibility(credentialId: string, eligible: boolean): Promise<void> {
+  setBackupEligibility(credentialId: string, eligible: boolean): Promise<void> {
+    return this.replaceCredential(credentialId, { backupEligibility: eligible, backupState: eligible });
+  }
+
+  private async replaceCredential(credentialId: string, change: Partial<VirtualCredential>): Promise<void> {
     const credential = (await this.credentials()).find((c) => c.credentialId === credentialId);
     if (!credential) throw new Error(`no virtual credential ${credentialId}`);
     await this.cdp.send('WebAuthn.removeCredential', { authenticatorId: this.authenticatorId, credentialId });
     await this.cdp.send('WebAuthn.addCredential', {
       authenticatorId: this.authenticatorId,
-      credential: { ...credential, backupEligibility: eligible, backupState: eligible },
+      credential: { ...credential, ...change },
     });
   }
 
