@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.setup.js';
 import { buildOpenApiDocument, OPENAPI_BUILD_ENV, serializeOpenApiDocument } from '../src/openapi.js';
 import { createTestApp, type TestApp } from './support/app.js';
+import { registeredRoutes } from './support/routes.js';
 
 /**
  * The OpenAPI document: `docs/openapi.json` is what the code describes now (the drift check that
@@ -45,25 +46,6 @@ const FORM_ONLY = [
   'POST /account/passkeys/{id}/rename',
   'POST /account/passkeys/{id}/remove',
 ];
-
-interface RouterLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-}
-
-/**
- * Every `METHOD /path` the Express router holds (Nest's routes and any added by hand), in OpenAPI's
- * path syntax. Catch-all paths (`/{*rest}`) are left out: they are how Nest mounts the middleware.
- */
-function registeredRoutes(app: NestExpressApplication): string[] {
-  const express = app.getHttpAdapter().getInstance() as { router: { stack: RouterLayer[] } };
-  return express.router.stack.flatMap(({ route }) =>
-    route && !route.path.includes('{*')
-      ? Object.keys(route.methods)
-          .filter((m) => m !== '_all')
-          .map((m) => `${m.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
-      : [],
-  );
-}
 
 const isDocsRoute = (route: string) => / \/docs(\/|$)/.test(route);
 

@@ -148,10 +148,12 @@ export class PasskeysController {
     description:
       'It no longer signs in. The owner is mailed a notice. Needs a sign-in or step-up of the last 5 minutes.',
   })
+  @ApiBody({ type: EmptyBody, required: false })
   @ApiNoContentResponse({ description: 'Removed' })
-  @ApiErrors('unauthenticated', 'step_up_required', 'not_found:passkey', 'cross_site_request', 'unavailable')
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'not_found:passkey')
   async remove(
     @Param('id') id: string,
+    @Body() _body: EmptyBody,
     @CurrentSession() session: SessionHandle,
     @AcceptLanguages() locales: string[],
     @Res() res: Response,

@@ -80,9 +80,15 @@ export class SessionsController {
     description:
       'Ends one session of the account by its public id (this one too, which signs it out): it is signed out at its next request, on every instance. Needs a sign-in or step-up of the last 5 minutes.',
   })
+  @ApiBody({ type: EmptyBody, required: false })
   @ApiNoContentResponse({ description: 'The session is ended' })
-  @ApiErrors('unauthenticated', 'step_up_required', 'not_found:session', 'cross_site_request', 'unavailable')
-  async end(@Param('id') id: string, @CurrentSession() session: SessionHandle, @Res() res: Response) {
+  @ApiErrors(...POST_ERRORS, 'unauthenticated', 'step_up_required', 'not_found:session')
+  async end(
+    @Param('id') id: string,
+    @Body() _body: EmptyBody,
+    @CurrentSession() session: SessionHandle,
+    @Res() res: Response,
+  ) {
     await this.accountSessions.end(session, id);
     res.setHeader('Cache-Control', 'no-store').status(204).end();
   }
