@@ -229,6 +229,32 @@ describe('OtpService', () => {
     });
   });
 
+  describe('settleStep', () => {
+    it('settles a right answer even when a lock came after the caller checked it; a wrong one meets the lock', async () => {
+      const locking = await makeService({ failurePolicy: { threshold: 1, baseLockMs: 5_000, maxLockMs: 5_000 } });
+      try {
+        const id = 'step@example.test';
+        const step = await locking.service.startStep({ purpose: 'sign-in', identifier: id });
+        const other = await locking.service.startStep({ purpose: 'sign-in', identifier: id });
+        // Another request's wrong answer locks the identifier meanwhile.
+        await expect(locking.service.settleStep(other.id, id, 'sign-in', false)).rejects.toBeInstanceOf(
+          InvalidCodeError,
+        );
+        expect(await locking.store.lockedFor(id, Date.now())).toBeGreaterThan(0);
+        const wrongErr = await rejection(locking.service.settleStep(step.id, id, 'sign-in', false));
+        expect(wrongErr).toBeInstanceOf(IdentifierLockedError);
+        const done = await locking.service.settleStep(step.id, id, 'sign-in', true);
+        expect(done.id).toBe(step.id);
+        // Once: the challenge is consumed.
+        await expect(locking.service.settleStep(step.id, id, 'sign-in', true)).rejects.toBeInstanceOf(
+          ChallengeExpiredError,
+        );
+      } finally {
+        await locking.moduleRef.close();
+      }
+    });
+  });
+
   describe('reissue', () => {
     it('adds a code and keeps attempts and deadline; earlier codes stay valid up to validCodes', async () => {
       const { challenge, code } = await service.start({ purpose: 'sign-in', identifier: 'resend@example.test' });

@@ -83,7 +83,9 @@ export class OtpService {
   /**
    * Settles a `second-factor` challenge with the outcome of its check, atomically like a code: a
    * right answer completes it (once, even under concurrency), a wrong one spends an attempt and
-   * counts a failure toward the identifier's lock.
+   * counts a failure toward the identifier's lock. The caller checks the lock before the factor
+   * checks (and spends) the answer, so a right answer is settled whatever lock was set since: a
+   * used recovery code or TOTP step is never lost to a lock that came after it was checked.
    * @throws ChallengeExpiredError, IdentifierLockedError or InvalidCodeError (a wrong answer).
    */
   async settleStep(
@@ -93,8 +95,12 @@ export class OtpService {
     right: boolean,
     scope?: LockScope,
   ): Promise<Challenge> {
-    const digest = right ? this.stepDigest({ id, identifier, purpose }) : randomBytes(32).toString('base64url');
-    return this.settle(id, identifier, digest, scope);
+    if (!right) return this.settle(id, identifier, randomBytes(32).toString('base64url'), scope);
+    // A subject of this challenge alone, which no failure ever locks.
+    return this.settle(id, identifier, this.stepDigest({ id, identifier, purpose }), {
+      ...scope,
+      subject: `${identifier}#step:${id}`,
+    });
   }
 
   /**
