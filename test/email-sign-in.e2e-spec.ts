@@ -680,6 +680,9 @@ describe.each(MODES)('the sign-in link, $mode mode', ({ mode, factors }) => {
     const again = await postForm(agent, '/verify/link', { _csrf: csrfFrom(home.text), token: link.token });
     expect(again.status).toBe(410);
     expect(again.text).toContain(say(EN, 'error.challenge_expired'));
+    // No form re-posts a spent token; the page leads on instead.
+    expect(again.text).not.toContain('name="token"');
+    expect(again.text).toContain('href="/verify"');
   });
 
   it('in another browser: the page says so (English, French), posts are 409 other_browser, and nothing is consumed', async () => {
@@ -707,6 +710,8 @@ describe.each(MODES)('the sign-in link, $mode mode', ({ mode, factors }) => {
     });
     expect(form.status).toBe(409);
     expect(form.text).toContain(say(EN, 'error.other_browser'));
+    expect(form.text).toMatch(/<div[^>]*id="other-browser"/);
+    expect(form.text).not.toContain('action="/verify/link"');
     // A browser with a sign-in of its own pending is another browser too.
     const third = t.agent();
     await begin(third, uniqueEmail('link-third'));
