@@ -266,6 +266,9 @@ describe.each([
     expect(start.status).toBe(200);
     expect(start.body).toEqual({ status: 'second_factor_required', next: '/verify', factors: ['passkey'] });
     const pendingId = sessionIdOf(start);
+    // Without JavaScript the page says the passkey, its only way, needs it.
+    const page = await browser2.get('/verify').set('Accept', 'text/html');
+    expect(page.text).toMatch(/<noscript><p class="hint">This step needs your passkey, and passkeys need JavaScript/);
     const { options, res } = await passkeyVerify(browser2, auth);
     expect(options.allowCredentials).toEqual([{ id, type: 'public-key', transports: expect.any(Array) }]);
     expect(options.userVerification).toBe('preferred');
