@@ -839,6 +839,28 @@ describe('the code mail as the SMTP server receives it', () => {
     expect(extractCode(second.text)).not.toBe(extractCode(delivered.text));
   });
 
+  it('a security notice keeps its Message-ID across a retry too', async () => {
+    const email = uniqueEmail('notice-id');
+    const first = t.agent();
+    expect(summary(await first.post('/auth').send({ email }))).toBe('200 code_sent');
+    const [code1] = await smtp.waitForReceived(email, 1);
+    expect(summary(await verify(first, extractCode(code1.text)!))).toBe('200 authenticated');
+    // Another browser: its sign-in mails a "new sign-in" notice, whose first transfer is refused.
+    const other = t.agent();
+    await sleep(COOLDOWN_MS);
+    expect(summary(await other.post('/auth').send({ email }))).toBe('200 code_sent');
+    const code2 = (await smtp.waitForReceived(email, 2))[1];
+    smtp.refuseData(email, [451]);
+    expect(summary(await verify(other, extractCode(code2.text)!))).toBe('200 authenticated');
+    const [refused, delivered] = (await smtp.waitForReceived(email, 4)).slice(2);
+    expect([refused.accepted, delivered.accepted]).toEqual([false, true]);
+    expect(extractCode(delivered.text)).toBeUndefined();
+    const ids = [refused, delivered].map((m) => headerValues(m, 'Message-ID'));
+    expect(ids[0]).toHaveLength(1);
+    expect(ids[1]).toEqual(ids[0]);
+    expect(ids[0][0]).not.toBe(headerValues(code2, 'Message-ID')[0]);
+  });
+
   it('a French reader gets the link sentence in French, in both parts', async () => {
     const email = uniqueEmail('headers-fr');
     const agent = t.agent();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ViewRenderer } from '../view/index.js';
 import { MailDispatcher } from './mail.dispatcher.js';
@@ -104,12 +105,17 @@ export class MailService {
    * data: it is stored with the job).
    */
   send(template: string, to: string, context: Record<string, unknown>, locale?: string, tag?: string): void {
+    // A key made once, here: the job's id and the mail's Message-ID stay the same over its retries,
+    // so a mail delivered twice (at least once) is one message to the reader's client.
+    const key = `${template}.${randomUUID()}`;
     this.dispatcher.dispatchTemplate({
       template,
       to,
       context,
       ...(locale ? { locale } : {}),
       ...(tag ? { tag } : {}),
+      key,
+      messageId: this.messageId(key),
     });
   }
 }
