@@ -210,6 +210,47 @@ describe('email mode: a code mail that cannot be delivered', () => {
   });
 });
 
+describe('password mode: a reset code that cannot be delivered', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'password', OTP_RESEND_SECONDS: '1' });
+  });
+  afterAll(() => t?.close());
+
+  it('is tried once and the reset page says so (English, French), with a way to another address', async () => {
+    const email = uniqueEmail('reset-refused');
+    const hash = await t.app.get(PasswordService).hash('a long and unusual passphrase 1');
+    expect(await t.app.get(UserStore).create({ email, passwordHash: hash, createdAt: Date.now() })).toBe(true);
+    t.smtp.refuse(email, [550]);
+    const agent = t.agent();
+    const forgot = await agent.post('/password/forgot').send({ email });
+    expect(forgot.status).toBe(200);
+    expect(forgot.body.status).toBe('code_sent');
+    expect((await waitForDelivery(agent, 'failed')).body.delivery).toBe('failed');
+    expect(t.smtp.rcptAttempts(email)).toBe(1);
+
+    const page = await agent.get('/password/reset');
+    expect(page.status).toBe(200);
+    const notice = deliveryNotice(page.text);
+    expect(notice.hidden).toBe(false);
+    expect(notice.inner).toContain(undeliveredText(EN, email));
+    expect(notice.inner).toMatch(/<a href="\/password\/forgot">Use another address<\/a>/);
+    const french = deliveryNotice((await agent.get('/password/reset').set('Accept-Language', 'fr')).text);
+    expect(french.hidden).toBe(false);
+    expect(french.inner).toContain(undeliveredText(FR, email));
+  });
+
+  it('a delivered reset code leaves the notice hidden', async () => {
+    const email = uniqueEmail('reset-delivered');
+    const hash = await t.app.get(PasswordService).hash('a long and unusual passphrase 2');
+    expect(await t.app.get(UserStore).create({ email, passwordHash: hash, createdAt: Date.now() })).toBe(true);
+    const agent = t.agent();
+    expect((await agent.post('/password/forgot').send({ email })).status).toBe(200);
+    await t.mailTo(email);
+    expect(deliveryNotice((await agent.get('/password/reset')).text).hidden).toBe(true);
+  });
+});
+
 describe('email mode: an SMTP server that refuses connections', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AuthGuard, FreshAuth } from '../auth/index.js';
+import { AuthGuard, ChallengeService, FreshAuth } from '../auth/index.js';
 import { AcceptLanguages, FormPage, Public, reply } from '../http/index.js';
 import { ApiErrors, PasswordChangedAnswer, POST_ERRORS, ResetCodeSentAnswer } from '../http/openapi.js';
 import { CurrentSession, type SessionHandle } from '../session/index.js';
@@ -29,6 +29,7 @@ export class PasswordController {
   constructor(
     protected readonly passwords: PasswordResetService,
     protected readonly pages: PageRenderer,
+    protected readonly challenges: ChallengeService,
   ) {}
 
   @Get('password/forgot')
@@ -64,10 +65,12 @@ export class PasswordController {
   @Get('password/reset')
   @Public()
   @ApiExcludeEndpoint()
-  resetPage(@CurrentSession() session: SessionHandle, @Req() req: Request, @Res() res: Response) {
+  async resetPage(@CurrentSession() session: SessionHandle, @Req() req: Request, @Res() res: Response) {
     const p = session.maybe?.pending;
     if (p?.purpose !== 'password-reset') return res.redirect(303, '/password/forgot');
-    this.pages.send(req, res, 'pages/password-reset', { title: 'Choose a new password', email: p.identifier });
+    // The code's delivery, as on the sign-in code page: a refused mail is shown (and polled for).
+    const pending = await this.challenges.pending(session).catch(() => null);
+    this.pages.send(req, res, 'pages/password-reset', { title: 'Choose a new password', email: p.identifier, pending });
   }
 
   @Post('password/reset')
