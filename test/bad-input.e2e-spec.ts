@@ -706,7 +706,17 @@ describe('bad input', () => {
           ['en', 'The form sent a field this page does not use'],
           ['fr', 'Le formulaire a envoyé un champ que cette page n’utilise pas'],
         ]) {
-          for (const name of ['zzz', 'constructor', 'toString', '__proto__', 'a"b<c>']) {
+          // Also names the catalog knows for other routes' fields (`name`, `newPassword`), and `other`.
+          for (const name of [
+            'zzz',
+            'constructor',
+            'toString',
+            '__proto__',
+            'a"b<c>',
+            'other',
+            'name',
+            'newPassword',
+          ]) {
             const agent = t.agent();
             const token = csrfOf(await agent.get('/auth').set('Accept-Language', lang));
             const res = await agent
@@ -718,6 +728,8 @@ describe('bad input', () => {
             const box = /<div class="error"[^>]*id="form-error"[^>]*>([\s\S]*?)<\/div>/.exec(res.text)?.[1] ?? '';
             expect(box, `${lang} ${name}`).toContain(sentence);
             expect(box, `${lang} ${name}`).not.toContain('error.field.');
+            expect(box, `${lang} ${name}`).not.toContain('{field}');
+            if (/^\w+$/.test(name)) expect(box, `${lang} ${name}`).toContain(`(${name})`);
             expect(res.text).not.toContain('a"b<c>');
           }
         }

@@ -3,7 +3,7 @@ export { FormPageInterceptor } from './form-page.interceptor.js';
 export { RouteMarkGuard, type RouteMarks } from './route-mark.guard.js';
 export { wantsJson, reply, isRead, JsonOnly, JSON_ONLY, AcceptLanguages } from './negotiation.js';
 export { Public, IS_PUBLIC } from './public.decorator.js';
-export { createValidationPipe, OptionalField, StrictValidationPipe } from './validation.pipe.js';
+export { createValidationPipe, NOT_A_FIELD, OptionalField, StrictValidationPipe } from './validation.pipe.js';
 export { EmptyBody } from './empty-body.dto.js';
 export * from './http.errors.js';
 export { jsonBodyParser, formBodyParser, utf8BodiesOnly, bodyReaders, declaredCharset } from './body.parsers.js';

@@ -12,6 +12,9 @@ function flatten(errors: ValidationError[], parent = ''): Detail[] {
   });
 }
 
+
+/** The problem of a body field the route does not take (`<field> is not a field of this request`). */
+export const NOT_A_FIELD = 'is not a field of this request';
 /**
  * A field that may be left out, but is validated whenever it is present: unlike `@IsOptional()`,
  * which also skips every check for `null`, a `null` here fails the field's other rules (400).
@@ -60,7 +63,7 @@ export class StrictValidationPipe extends ValidationPipe {
     const unknown = Object.keys(value).filter((k) => !fields.has(k));
     if (unknown.length) {
       throw new ValidationFailedError(
-        unknown.map((field) => ({ field, problems: [`${field} is not a field of this request`] })),
+        unknown.map((field) => ({ field, problems: [`${field} ${NOT_A_FIELD}`] })),
       );
     }
     // Nothing to validate (and class-validator refuses a class without rules): a fresh instance.

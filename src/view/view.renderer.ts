@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
+import { NOT_A_FIELD } from '../http/index.js';
 import { Translator } from './translator.js';
 import { VIEW_MODULE_OPTIONS, type ViewModuleOptions } from './view.module-definition.js';
 
@@ -124,12 +125,18 @@ export class ViewRenderer {
         return i18n().has(localeOf(options), key) ? i18n().t(localeOf(options), key) : (error?.message ?? '');
       },
     );
-    // A field's problem in the reader's language; a field the page does not know (an unknown or
-    // forged one) gets a generic sentence naming it, never a raw message key.
-    this.hbs.registerHelper('fieldError', (field: unknown, options: Handlebars.HelperOptions) => {
+    // A field's problem in the reader's language, from a `details` entry (or a field name); a field
+    // the route does not take (an unknown or forged one, whatever its name: `name`, `other`...) gets
+    // the generic sentence naming it, never a raw message key nor another field's sentence.
+    this.hbs.registerHelper('fieldError', (detail: unknown, options: Handlebars.HelperOptions) => {
       const locale = localeOf(options);
+      const { field, problems } = (typeof detail === 'object' && detail ? detail : { field: detail }) as {
+        field?: unknown;
+        problems?: unknown;
+      };
+      const notTaken = Array.isArray(problems) && problems.some((p) => String(p).endsWith(NOT_A_FIELD));
       const key = `error.field.${String(field)}`;
-      return i18n().has(locale, key)
+      return !notTaken && i18n().has(locale, key)
         ? i18n().t(locale, key)
         : i18n().t(locale, 'error.field.other', { field: String(field) });
     });
