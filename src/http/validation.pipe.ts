@@ -12,7 +12,6 @@ function flatten(errors: ValidationError[], parent = ''): Detail[] {
   });
 }
 
-
 /** The problem of a body field the route does not take (`<field> is not a field of this request`). */
 export const NOT_A_FIELD = 'is not a field of this request';
 /**
@@ -62,9 +61,7 @@ export class StrictValidationPipe extends ValidationPipe {
     const fields = this.fields(type);
     const unknown = Object.keys(value).filter((k) => !fields.has(k));
     if (unknown.length) {
-      throw new ValidationFailedError(
-        unknown.map((field) => ({ field, problems: [`${field} ${NOT_A_FIELD}`] })),
-      );
+      throw new ValidationFailedError(unknown.map((field) => ({ field, problems: [`${field} ${NOT_A_FIELD}`] })));
     }
     // Nothing to validate (and class-validator refuses a class without rules): a fresh instance.
     if (fields.size === 0) return new (type as new () => object)();
