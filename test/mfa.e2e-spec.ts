@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailDispatcher } from '../src/mail/index.js';
@@ -12,6 +13,7 @@ import {
   type Enrolment,
   enrolTotp,
   flushMfaKeys,
+  HTML_ACCEPT,
   mailMatching,
   me,
   PASSWORD,
@@ -561,6 +563,62 @@ describe('email mode with an authenticator app', () => {
       factors: ['email_otp', 'totp'],
       authTime: new Date(t.clock.now()).toISOString(),
     });
+  });
+  it('pages in French, without JavaScript: the code form, the authenticator form, the security page, the step-up page', async () => {
+    const FR = JSON.parse(readFileSync(new URL('../views/locales/fr.json', import.meta.url), 'utf8')) as Record<
+      string,
+      string
+    >;
+    const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const fr = <T extends { set(name: string, value: string): T }>(req: T) =>
+      req.set('Accept-Language', 'fr').set('Accept', HTML_ACCEPT);
+    const email = uniqueEmail('email-mode-pages');
+    const agent = t.agent();
+    expect((await agent.post('/auth').send({ email })).body.status).toBe('code_sent');
+    expect(summary(await agent.post('/verify').send({ code: await t.codeFor(email) }))).toBe('200 authenticated');
+    const { secret } = await enrolTotp(agent, t.clock.now(), 'fr');
+    expect((await agent.post('/logout').send({})).status).toBe(204);
+    await sleep(1100); // OTP_RESEND_SECONDS=1
+    await t.app.get(MailDispatcher).drain(2000);
+
+    const authPage = await fr(agent.get('/auth'));
+    const since = Date.now();
+    const start = await fr(postForm(agent, '/auth', { email, _csrf: csrfFrom(authPage.text) }));
+    expect({ status: start.status, location: start.headers.location }).toEqual({ status: 303, location: '/verify' });
+    const mail = await t.smtp.waitForMail(email, { since });
+    const codePage = await fr(agent.get('/verify'));
+    expect(codePage.text).toContain('<html lang="fr">');
+    const code = await fr(postForm(agent, '/verify', { code: mail.code!, _csrf: csrfFrom(codePage.text) }));
+    expect({ status: code.status, location: code.headers.location }).toEqual({ status: 303, location: '/verify' });
+    expect((await me(agent)).status).toBe(401);
+
+    const totpPage = await fr(agent.get('/verify'));
+    expect(totpPage.status).toBe(200);
+    expect(totpPage.text).toContain('<html lang="fr">');
+    expect(totpPage.text).toContain(html(FR['verify.totpIntro']));
+    expect(totpPage.text).toContain('name="recoveryCode"');
+    t.clock.nextStep();
+    const done = await fr(
+      postForm(agent, '/verify', { code: totpCode(secret, t.clock.now()), _csrf: csrfFrom(totpPage.text) }),
+    );
+    expect({ status: done.status, location: done.headers.location }).toEqual({ status: 303, location: '/home' });
+    expect((await me(agent)).body).toMatchObject({ email, aal: 2, factors: ['email_otp', 'totp'] });
+
+    const security = await fr(agent.get('/account/security'));
+    expect(security.status).toBe(200);
+    expect(security.text).toContain('<html lang="fr">');
+    expect(security.text).toContain(html(FR['security.title']));
+    t.clock.advance(5 * 60_000 + 1);
+    const disable = await fr(postForm(agent, '/account/totp/disable', { _csrf: csrfFrom(security.text) }));
+    expect({ status: disable.status, location: disable.headers.location }).toEqual({
+      status: 303,
+      location: '/step-up',
+    });
+    const stepUp = await fr(agent.get('/step-up'));
+    expect(stepUp.status).toBe(200);
+    expect(stepUp.text).toContain('<html lang="fr">');
+    expect(stepUp.text).toContain(html(FR['stepUp.title']));
+    expect((await me(agent)).body.factors).toContain('totp');
   });
 });
 
