@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type RedisClusterProcess,
   type RedisProcess,
@@ -36,7 +37,11 @@ describe('checkEvictionPolicy (real redis-servers)', { timeout: 60_000 }, () => 
     await cluster?.stop();
   });
 
-  async function connect(options: { url?: string; clusterNodes?: string[] }): Promise<RedisClient> {
+  async function connect(options: {
+    url?: string;
+    clusterNodes?: string[];
+    connectTimeoutMs?: number;
+  }): Promise<RedisClient> {
     const client = await createRedisClient(options);
     if (!client) throw new Error('no client');
     clients.push(client);
@@ -53,6 +58,27 @@ describe('checkEvictionPolicy (real redis-servers)', { timeout: 60_000 }, () => 
         message: expect.stringMatching(/maxmemory-policy allkeys-lru: .*Set maxmemory-policy noeviction/),
       },
     ]);
+  });
+
+  it('checks a Redis that was not reachable at start once it connects', async () => {
+    const late = await startRedisServer(['--maxmemory-policy', 'allkeys-lru']);
+    servers.push(late);
+    await late.stop();
+    const warn = vi.spyOn(Logger.prototype, 'warn');
+    try {
+      const client = await connect({ url: late.url, connectTimeoutMs: 200 });
+      expect(client.isReady).toBe(false);
+      const said = () => warn.mock.calls.map((c) => String(c[0]));
+      expect(said()).toContainEqual(expect.stringMatching(/not reachable yet/));
+      expect(said().some((m) => /maxmemory-policy allkeys-lru/.test(m))).toBe(false);
+      await late.start();
+      await vi.waitFor(() => expect(said()).toContainEqual(expect.stringMatching(/maxmemory-policy allkeys-lru/)), {
+        timeout: 10_000,
+        interval: 50,
+      });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('says nothing for noeviction', async () => {

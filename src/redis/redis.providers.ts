@@ -43,8 +43,13 @@ export async function createRedisClient(options: RedisModuleOptions): Promise<Re
     connecting.then(() => true),
     new Promise<false>((r) => setTimeout(r, options.connectTimeoutMs ?? 2000, false).unref()),
   ]);
-  if (!waited || !client.isReady) logger.warn('Redis is not reachable yet; retrying in the background');
-  else await checkEvictionPolicy(client, isCluster(client), logger);
+  if (waited && client.isReady) {
+    await checkEvictionPolicy(client, isCluster(client), logger);
+  } else {
+    logger.warn('Redis is not reachable yet; retrying in the background');
+    // Checked once it connects: a Redis that started after the server is checked all the same.
+    void connecting.then(() => (client.isReady ? checkEvictionPolicy(client, isCluster(client), logger) : undefined));
+  }
   return client;
 }
 
