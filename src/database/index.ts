@@ -1,5 +1,10 @@
 export { DatabaseModule } from './database.module.js';
-export type { DatabaseModuleExtras, DatabaseModuleOptions } from './database.module-definition.js';
+export {
+  type DatabaseModuleExtras,
+  type DatabaseModuleOptions,
+  DATABASE_MODULE_OPTIONS,
+  InjectDatabaseOptions,
+} from './database.module-definition.js';
 export { DATABASE, InjectDatabase } from './database.constants.js';
 export { createDatabase, describeDatabaseUrl } from './database.providers.js';
 export type * from './database.types.js';
