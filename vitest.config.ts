@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -39,8 +40,19 @@ export default defineConfig({
     }),
   ],
   // `source`: the package's own entries (`nest-mfa-signin`, `nest-mfa-signin/testing`) resolve to
-  // src/, so the example host app is tested against the code, not a stale build.
-  resolve: { conditions: ['source', ...defaultServerConditions] },
+  // src/, so the example host app is tested against the code, not a stale build. The host app is a
+  // package of its own (examples/host-app/package.json), so its imports of them are aliased (as
+  // `paths` in tsconfig.json does for the type checker).
+  resolve: {
+    conditions: ['source', ...defaultServerConditions],
+    alias: [
+      { find: /^nest-mfa-signin$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^nest-mfa-signin\/testing$/,
+        replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+      },
+    ],
+  },
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions], externalConditions: ['source'] } },
   test: {
     projects: [

@@ -42,7 +42,10 @@ import { ViewModule } from './view/index.js';
 
 /** What {@link AppModule.forRoot} takes besides the config. */
 export interface AppExtras {
-  /** The time source of sign-ins, step-ups and authenticator codes (default the system clock). */
+  /**
+   * The time source of sign-ins, step-ups, authenticator codes and one-time code deadlines (default
+   * the system clock).
+   */
   clock?: Clock;
 }
 
@@ -79,7 +82,10 @@ export class AppModule implements NestModule {
         MailerModule.forRootAsync({ imports: [], ...fromConfig(appOptions.mailer) }),
         MailModule.forRootAsync(fromConfig(appOptions.mail)),
         ...(usesDevOutbox(config) ? [DevOutboxModule] : []),
-        OtpModule.forRootAsync(fromConfig(appOptions.otp)),
+        // The same clock as AuthModule's: challenge deadlines move with sign-in times.
+        OtpModule.forRootAsync(
+          fromConfig((c) => ({ ...appOptions.otp(c), ...(extras.clock ? { clock: extras.clock } : {}) })),
+        ),
         ...(config.databaseUrl ? [DatabaseModule.forRootAsync(fromConfig(appOptions.database))] : []),
         DevicesModule.forRootAsync(fromConfig(appOptions.devices)),
         AuthModule.forRootAsync(

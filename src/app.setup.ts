@@ -6,7 +6,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { AppModule, type AppExtras } from './app.module.js';
+import { appOptions } from './app.options.js';
 import { loadConfig } from './config/app.config.js';
+import { checkDatabaseSchema } from './database/index.js';
 import { bodyReaders } from './http/body.parsers.js';
 import { headersOnce } from './http/headers-once.js';
 import { AppLogger, createPinoLogger, requestLogging } from './logging/index.js';
@@ -21,6 +23,9 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   // Validated once, first: a bad environment stops with a ConfigError naming each variable.
   const config = loadConfig(env);
+  // Then the schema, before Nest builds anything: one that is behind stops with a DatabaseSchemaError
+  // saying to run `npm run db:migrate` (from DatabaseModule's provider it would come with Nest's stack trace).
+  if (config.databaseUrl) await checkDatabaseSchema(appOptions.database(config));
   const logger = createPinoLogger({ level: config.logLevel, format: config.logFormat });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extras), {
     bodyParser: false,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { APP_CONFIG, type AppConfig, ConfigError, loadDotEnv } from './config/app.config.js';
+import { DatabaseSchemaError } from './database/index.js';
 import { enableGracefulShutdown } from './health/index.js';
 
 async function bootstrap() {
@@ -10,7 +11,8 @@ async function bootstrap() {
   try {
     app = await createApp();
   } catch (err) {
-    if (err instanceof ConfigError) {
+    // What an operator must change: said in one line, without a stack trace.
+    if (err instanceof ConfigError || err instanceof DatabaseSchemaError) {
       console.error(err.message);
       process.exit(1);
     }

@@ -1,15 +1,16 @@
 /**
  * Security rules about one-time codes, end to end against the real app, a real Redis and a real
- * SMTP server (codes are read from the delivered mail): expiry, attempts, the per-identifier lock
- * (email and password mode, known and unknown addresses), resend cooldown and caps, single use
- * under concurrency, binding of a code to its session's challenge, storage as HMAC only, and
- * codes never reaching the logs.
+ * SMTP server (codes are read from the delivered mail): expiry (in real time, and on the app's
+ * clock), attempts, the per-identifier lock (email and password mode, known and unknown
+ * addresses), resend cooldown and caps, single use under concurrency, binding of a code to its
+ * session's challenge, storage as HMAC only, and codes never reaching the logs.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PasswordService, UserStore } from '../src/auth/index.js';
 import { MailDispatcher } from '../src/mail/index.js';
+import { SettableClock } from '../src/testing/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { type RedisClient } from '../src/redis/index.js';
 import { otpKey, connectTestRedis } from './support/redis.js';
@@ -84,6 +85,49 @@ describe('expiry (OTP_TTL_SECONDS=1)', () => {
     expect(page.text).toContain('action="/verify/restart"');
     expect((await agent.post('/verify/resend').set('Accept', 'application/json')).status).toBe(410);
     expect((await agent.get('/me').set('Accept', 'application/json')).status).toBe(401);
+  });
+});
+
+describe.each([
+  ['Redis', {}],
+  ['the in-process stores', { REDIS_URL: undefined }],
+])("expiry on the app's clock (the testing kit's SettableClock, %s)", (_stores, env) => {
+  const clock = new SettableClock();
+  let t: TestApp;
+  let ttlMs: number;
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', ...env }, { clock });
+    ttlMs = t.config.otp.ttlSeconds * 1000;
+  });
+  beforeEach(() => clock.set(Date.now()));
+  afterAll(() => t.close());
+
+  it('clock.advance(ttl) expires the code at once: 410 challenge_expired, reason expired', async () => {
+    const email = uniqueEmail('clock-expiry');
+    const agent = t.agent();
+    const start = await agent.post('/auth').send({ email });
+    expect(start.status).toBe(200);
+    // The deadline is the clock's, OTP_TTL_SECONDS after it.
+    expect(Date.parse(start.body.expiresAt)).toBe(clock.now() + ttlMs);
+    const code = await t.codeFor(email);
+
+    clock.advance(ttlMs);
+    const late = await agent.post('/verify').send({ code });
+    expect(late.status).toBe(410);
+    expect(late.body).toMatchObject({ error: 'challenge_expired', reason: 'expired' });
+    expect((await agent.get('/me').set('Accept', 'application/json')).status).toBe(401);
+  });
+
+  it('the code still works one second before the clock reaches its deadline', async () => {
+    const email = uniqueEmail('clock-in-time');
+    const agent = t.agent();
+    expect((await agent.post('/auth').send({ email })).status).toBe(200);
+    const code = await t.codeFor(email);
+
+    clock.advance(ttlMs - 1000);
+    const verified = await agent.post('/verify').send({ code });
+    expect(verified.status).toBe(200);
+    expect(verified.body.status).toBe('authenticated');
   });
 });
 

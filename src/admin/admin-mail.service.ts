@@ -142,7 +142,7 @@ export class AdminMailService {
     if (!('redacted' in data)) return { retry: 'requeue' };
     const id = challengeOfTag(data.tag);
     if (!id) return { retry: 'none', why: 'its content was removed when it failed' };
-    const challenge = await this.otp.get(id);
+    const challenge = await this.otp.get(id, Date.now());
     if (!challenge) return { retry: 'none', why: 'its sign-in step is over (used, expired or started again)' };
     if (!challenge.undelivered) return { retry: 'none', why: 'a later mail of its sign-in step was delivered' };
     return { retry: 'resend' };
@@ -157,7 +157,7 @@ export class AdminMailService {
       return { ...base, outcome: 'requeued' };
     }
     if (retry === 'none' || !('redacted' in data)) return { ...base, outcome: 'skipped', why };
-    const challenge = await this.otp.get(challengeOfTag(data.tag)!);
+    const challenge = await this.otp.get(challengeOfTag(data.tag)!, Date.now());
     if (!challenge) return { ...base, outcome: 'skipped', why: 'its sign-in step just ended' };
     await this.codes.resend(challenge, data.locale ? [data.locale] : []);
     // Replaced by the new mail's job: the failed one would only be listed again.

@@ -281,9 +281,12 @@ export class ChallengeService {
     }
   }
 
-  /** Why a step whose challenge is gone ended: its deadline passed, or (before it) its attempts ran out. */
+  /**
+   * Why a step whose challenge is gone ended: its deadline passed, or (before it) its attempts ran
+   * out. The deadline is read on the clock that set it (`OtpService`'s).
+   */
   protected endedWhy(p: PendingSignIn): 'expired' | 'attempts' {
-    return p.expiresAt === undefined || Date.now() >= p.expiresAt ? 'expired' : 'attempts';
+    return p.expiresAt === undefined || this.otp.secondsLeft({ expiresAt: p.expiresAt }) === 0 ? 'expired' : 'attempts';
   }
 
   /** Creates the account a sign-up challenge proved; a sign-in needs the account to exist. */

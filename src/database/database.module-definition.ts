@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 import type { PoolConfig } from 'pg';
 
 /** Options of {@link DatabaseModule}. */
@@ -24,8 +24,9 @@ export interface DatabaseModuleExtras {
 }
 
 /**
- * The base of {@link DatabaseModule} (`forRoot` / `forRootAsync` with the `isGlobal` extra) and the
- * token of its {@link DatabaseModuleOptions} (internal: inject the database with `InjectDatabase()`).
+ * `DatabaseModule.forRoot(options)` / `forRootAsync({ useFactory, inject, imports })`, with the extra
+ * `isGlobal` (default true, like RedisModule), and the token of its {@link DatabaseModuleOptions}.
+ * DI errors name the module `Database`.
  */
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DATABASE_MODULE_OPTIONS } =
   new ConfigurableModuleBuilder<DatabaseModuleOptions>({ moduleName: 'Database' })
@@ -35,3 +36,9 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: DATABASE_MODULE_OP
       global: extras.isGlobal,
     }))
     .build();
+
+/**
+ * Injects the module's options ({@link DatabaseModuleOptions}), e.g. in a host app's own health check
+ * or migration step. The URL carries the password: never log it whole (see `describeDatabaseUrl`).
+ */
+export const InjectDatabaseOptions = () => Inject(DATABASE_MODULE_OPTIONS);

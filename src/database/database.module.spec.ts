@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { sql } from 'kysely';
@@ -12,6 +12,7 @@ import { databaseCall, isDatabaseUnavailable } from './database-call.js';
 import { DATABASE } from './database.constants.js';
 import { DatabaseHealthIndicator } from './database-health.indicator.js';
 import { DatabaseModule } from './database.module.js';
+import { DATABASE_MODULE_OPTIONS, type DatabaseModuleOptions, InjectDatabaseOptions } from './index.js';
 import { createDatabase, describeDatabaseUrl } from './database.providers.js';
 import type { Database } from './database.types.js';
 import { PostgresUserStore } from './stores/postgres-user.store.js';
@@ -58,6 +59,26 @@ describe('DatabaseModule', () => {
       const email = `host-${Date.now()}-${Math.random()}@example.test`;
       expect(await store.create({ email, passwordHash: 'h', createdAt: 1 })).toBe(true);
       expect(await store.create({ email, createdAt: 2 })).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("exports its options token, and InjectDatabaseOptions() gives them to a host app's own provider", async () => {
+    @Injectable()
+    class HostMigrations {
+      constructor(@InjectDatabaseOptions() readonly options: DatabaseModuleOptions) {}
+    }
+    @Module({ providers: [HostMigrations] })
+    class HostFeature {}
+
+    const url = testDatabaseUrl();
+    const app = await Test.createTestingModule({
+      imports: [DatabaseModule.forRootAsync({ useFactory: () => ({ url, schemaCheck: false }) }), HostFeature],
+    }).compile();
+    try {
+      expect(app.get(HostMigrations).options).toEqual({ url, schemaCheck: false });
+      expect(app.get(DATABASE_MODULE_OPTIONS)).toBe(app.get(HostMigrations).options);
     } finally {
       await app.close();
     }

@@ -2,7 +2,7 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DATABASE, InjectDatabase } from './database.constants.js';
 import { DatabaseHealthIndicator } from './database-health.indicator.js';
-import { ConfigurableModuleClass } from './database.module-definition.js';
+import { ConfigurableModuleClass, DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 import { databaseProvider } from './database.providers.js';
 import type { Database } from './database.types.js';
 
@@ -17,7 +17,7 @@ import type { Database } from './database.types.js';
 @Module({
   imports: [TerminusModule],
   providers: [databaseProvider, DatabaseHealthIndicator],
-  exports: [DATABASE, DatabaseHealthIndicator],
+  exports: [DATABASE, DatabaseHealthIndicator, DATABASE_MODULE_OPTIONS],
 })
 export class DatabaseModule extends ConfigurableModuleClass implements OnApplicationShutdown {
   constructor(@InjectDatabase() private readonly db: Database) {

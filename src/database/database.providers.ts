@@ -69,6 +69,18 @@ export async function connectDatabase(options: DatabaseModuleOptions): Promise<D
   return db;
 }
 
+/**
+ * Checks the schema at `options.url` on a pool of its own, closed again: for a bootstrap that
+ * checks before Nest builds the app, so that a schema that is behind stops the start with one
+ * message (Nest logs an error thrown by a provider with its stack trace). `createApp` does this.
+ * @throws DatabaseSchemaError when migrations are pending.
+ * @throws Error naming `host:port/database` when the server does not answer the check.
+ */
+export async function checkDatabaseSchema(options: Pick<DatabaseModuleOptions, 'url' | 'pool'>): Promise<void> {
+  const db = await connectDatabase({ ...options, schemaCheck: true });
+  await db.destroy();
+}
+
 /** The shared {@link Database} ({@link DATABASE}), checked against the migrations unless told not to. */
 export const databaseProvider: Provider = {
   provide: DATABASE,

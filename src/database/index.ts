@@ -1,7 +1,12 @@
 export { DatabaseModule } from './database.module.js';
-export type { DatabaseModuleExtras, DatabaseModuleOptions } from './database.module-definition.js';
+export {
+  type DatabaseModuleExtras,
+  type DatabaseModuleOptions,
+  DATABASE_MODULE_OPTIONS,
+  InjectDatabaseOptions,
+} from './database.module-definition.js';
 export { DATABASE, InjectDatabase } from './database.constants.js';
-export { createDatabase, describeDatabaseUrl } from './database.providers.js';
+export { checkDatabaseSchema, createDatabase, describeDatabaseUrl } from './database.providers.js';
 export type * from './database.types.js';
 export { DatabaseHealthIndicator } from './database-health.indicator.js';
 export { DatabaseSchemaError, MigrationFailedError } from './database.errors.js';

@@ -18,7 +18,9 @@ interface Counter {
 
 /**
  * {@link OtpStore} in process memory, for development without Redis and for unit tests.
- * Single-threaded JavaScript makes each method atomic. Not shared between processes.
+ * Single-threaded JavaScript makes each method atomic. Not shared between processes. A challenge
+ * is live until the `now` of a call reaches its deadline; a sweep each minute drops it once its
+ * life has passed in real time, as Redis expires its key.
  */
 @Injectable()
 export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
@@ -26,19 +28,22 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
   protected readonly failures = new Map<string, Counter>();
   protected readonly locks = new Map<string, number>();
   protected readonly sends = new Map<string, number[]>();
+  /** When the sweep may drop each challenge, in real time (epoch ms). */
+  protected readonly sweepAt = new Map<string, number>();
   private readonly sweeper = setInterval(() => this.sweep(Date.now()), 60_000).unref();
 
-  async create(ch: StoredChallenge): Promise<void> {
+  async create(ch: StoredChallenge, now: number): Promise<void> {
     this.challenges.set(ch.id, {
       ...ch,
       sends: 1,
       digests: [...ch.digests],
       meta: ch.meta ? { ...ch.meta } : undefined,
     });
+    this.sweepAt.set(ch.id, Date.now() + (ch.expiresAt - now));
   }
 
-  async get(id: string): Promise<Challenge | null> {
-    const ch = this.live(id, Date.now());
+  async get(id: string, now: number): Promise<Challenge | null> {
+    const ch = this.live(id, now);
     if (!ch) return null;
     const { digests: _digests, ...challenge } = ch;
     return challenge;
@@ -56,12 +61,12 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
       return (stored.length === given.length && timingSafeEqual(stored, given)) || found;
     }, false);
     if (match) {
-      this.challenges.delete(id);
+      this.drop(id);
       const { digests: _digests, ...challenge } = ch;
       return { status: 'ok', challenge: { ...challenge, attemptsRemaining: 0 } } satisfies ConsumeResult;
     }
     ch.attemptsRemaining -= 1;
-    if (ch.attemptsRemaining <= 0) this.challenges.delete(id);
+    if (ch.attemptsRemaining <= 0) this.drop(id);
     const lockMs = this.fail(identifier, policy, now);
     return { status: 'invalid', attemptsRemaining: Math.max(0, ch.attemptsRemaining), lockMs } satisfies ConsumeResult;
   }
@@ -81,7 +86,7 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
   }
 
   async delete(id: string): Promise<void> {
-    this.challenges.delete(id);
+    this.drop(id);
   }
 
   async lockedFor(identifier: string, now: number): Promise<number> {
@@ -127,10 +132,15 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
   private live(id: string, now: number): StoredChallenge | undefined {
     const ch = this.challenges.get(id);
     if (ch && ch.expiresAt <= now) {
-      this.challenges.delete(id);
+      this.drop(id);
       return undefined;
     }
     return ch;
+  }
+
+  private drop(id: string) {
+    this.challenges.delete(id);
+    this.sweepAt.delete(id);
   }
 
   private lockLeft(identifier: string, now: number): number {
@@ -151,7 +161,7 @@ export class MemoryOtpStore extends OtpStore implements OnModuleDestroy {
   }
 
   private sweep(now: number) {
-    for (const [id, ch] of this.challenges) if (ch.expiresAt <= now) this.challenges.delete(id);
+    for (const [id, at] of this.sweepAt) if (at <= now) this.drop(id);
     for (const [id, c] of this.failures) if (c.expiresAt <= now) this.failures.delete(id);
     for (const [id, until] of this.locks) if (until <= now) this.locks.delete(id);
     for (const [id, t] of this.sends) if (t.every((x) => x <= now - 86_400_000)) this.sends.delete(id);

@@ -43,7 +43,8 @@ function withoutDigest({ digests: _digests, ...rest }: StoredChallenge) {
  *
  * Time: the Redis store keeps TTLs and locks on the Redis clock, so expiry and lock tests
  * use short real durations and pass `Date.now()` as `now`. Only what both stores compute
- * from `now` (challenge deadlines in consume/replaceDigest, send windows) uses a shifted `now`.
+ * from `now` (challenge deadlines in get/consume/addDigests, send windows) uses a shifted `now`:
+ * the caller's clock, which a test may move (a store keeps a challenge `expiresAt - now` of real time).
  */
 export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixture>): void {
   describe(`OtpStore contract: ${name}`, () => {
@@ -63,37 +64,54 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
     describe('create / get / delete', () => {
       it('returns the stored challenge without its digest', async () => {
         const ch = challenge({ meta: { passwordHash: '$argon2id$x', note: 'a|b' } });
-        await store.create(ch);
-        const got = await store.get(ch.id);
+        await store.create(ch, Date.now());
+        const got = await store.get(ch.id, Date.now());
         expect(got).toEqual(withoutDigest(ch));
         expect(got).not.toHaveProperty('digests');
       });
 
       it('keeps a challenge without meta free of meta', async () => {
         const ch = challenge({ purpose: 'sign-up', attemptsRemaining: 3 });
-        await store.create(ch);
-        const got = await store.get(ch.id);
+        await store.create(ch, Date.now());
+        const got = await store.get(ch.id, Date.now());
         expect(got).toEqual(withoutDigest(ch));
         expect(got?.meta).toBeUndefined();
       });
 
       it('answers null for an unknown id', async () => {
-        expect(await store.get(`missing-${uid()}`)).toBeNull();
+        expect(await store.get(`missing-${uid()}`, Date.now())).toBeNull();
       });
 
       it('answers null once the deadline has passed', async () => {
         const ch = challenge({ expiresAt: Date.now() + 100 });
-        await store.create(ch);
-        expect(await store.get(ch.id)).not.toBeNull();
+        await store.create(ch, Date.now());
+        expect(await store.get(ch.id, Date.now())).not.toBeNull();
         await sleep(130);
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
+      });
+
+      it('answers null when `now` is at or past the deadline, whatever real time says', async () => {
+        const ch = challenge({ expiresAt: Date.now() + 60_000 });
+        await store.create(ch, Date.now());
+        expect(await store.get(ch.id, ch.expiresAt - 1)).not.toBeNull();
+        expect(await store.get(ch.id, ch.expiresAt)).toBeNull();
+      });
+
+      it('keeps a challenge made on a clock behind real time for its whole life (`expiresAt - now`)', async () => {
+        // A test clock set ten minutes back: the deadline is already past in real time.
+        const now = Date.now() - 600_000;
+        const ch = challenge({ expiresAt: now + 60_000 });
+        await store.create(ch, now);
+        await sleep(50);
+        expect(await store.get(ch.id, now + 50)).toEqual(withoutDigest(ch));
+        expect((await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, now + 50)).status).toBe('ok');
       });
 
       it('delete removes the challenge', async () => {
         const ch = challenge();
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await store.delete(ch.id);
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
         expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
@@ -103,13 +121,13 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
     describe('consume', () => {
       it('accepts the right digest once and deletes the challenge', async () => {
         const ch = challenge({ meta: { k: 'v' } });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         const first = await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now());
         expect(first.status).toBe('ok');
         if (first.status !== 'ok') return;
         const { attemptsRemaining: _a, ...expected } = withoutDigest(ch);
         expect(first.challenge).toMatchObject(expected);
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
         expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
         });
@@ -117,21 +135,21 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('counts attempts down to 0 on wrong digests, then the challenge is gone', async () => {
         const ch = challenge({ attemptsRemaining: 5 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         for (const left of [4, 3, 2, 1]) {
           expect(await store.consume(ch.id, ch.identifier, 'wrong', NO_LOCK, Date.now())).toEqual({
             status: 'invalid',
             attemptsRemaining: left,
             lockMs: 0,
           });
-          expect((await store.get(ch.id))?.attemptsRemaining).toBe(left);
+          expect((await store.get(ch.id, Date.now()))?.attemptsRemaining).toBe(left);
         }
         expect(await store.consume(ch.id, ch.identifier, 'wrong', NO_LOCK, Date.now())).toEqual({
           status: 'invalid',
           attemptsRemaining: 0,
           lockMs: 0,
         });
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
         // Even the right digest cannot bring it back.
         expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
@@ -140,7 +158,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('answers expired for a challenge past its deadline (real expiry)', async () => {
         const ch = challenge({ expiresAt: Date.now() + 30 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await sleep(60);
         expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).toEqual({
           status: 'expired',
@@ -149,16 +167,16 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('answers expired when `now` is at or past the deadline, and drops the challenge', async () => {
         const ch = challenge();
-        await store.create(ch);
+        await store.create(ch, Date.now());
         expect(await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, ch.expiresAt)).toEqual({
           status: 'expired',
         });
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
       });
 
       it('does not count a failure for an expired challenge', async () => {
         const ch = challenge({ expiresAt: Date.now() + 60_000 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         for (let i = 0; i < STRICT.threshold; i++) {
           expect((await store.consume(ch.id, ch.identifier, 'wrong', STRICT, ch.expiresAt + 1)).status).toBe('expired');
         }
@@ -167,7 +185,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('of 20 parallel correct submissions exactly one succeeds', async () => {
         const ch = challenge();
-        await store.create(ch);
+        await store.create(ch, Date.now());
         const results = await Promise.all(
           Array.from({ length: 20 }, () => store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())),
         );
@@ -177,14 +195,14 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('of 20 parallel wrong submissions exactly `attemptsRemaining` are counted', async () => {
         const ch = challenge({ attemptsRemaining: 5 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         const results = await Promise.all(
           Array.from({ length: 20 }, () => store.consume(ch.id, ch.identifier, 'wrong', NO_LOCK, Date.now())),
         );
         const invalid = results.flatMap((r) => (r.status === 'invalid' ? [r.attemptsRemaining] : []));
         expect(invalid.sort()).toEqual([0, 1, 2, 3, 4]);
         expect(results.filter((r) => r.status === 'expired')).toHaveLength(15);
-        expect(await store.get(ch.id)).toBeNull();
+        expect(await store.get(ch.id, Date.now())).toBeNull();
       });
     });
 
@@ -192,7 +210,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('locks at the threshold-th failure across challenges, then refuses even the right digest', async () => {
         const identifier = `user-${uid()}@example.test`;
         const chs = [challenge({ identifier }), challenge({ identifier }), challenge({ identifier })];
-        for (const ch of chs) await store.create(ch);
+        for (const ch of chs) await store.create(ch, Date.now());
 
         expect(await store.consume(chs[0].id, identifier, 'wrong', SLOW, Date.now())).toEqual({
           status: 'invalid',
@@ -225,11 +243,11 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         // A wrong digest while locked is refused the same way and is not counted.
         expect((await store.consume(chs[1].id, identifier, 'wrong', SLOW, Date.now())).status).toBe('locked');
         // A refusal while locked spends no attempt and keeps the challenge.
-        expect((await store.get(chs[0].id))?.attemptsRemaining).toBe(4);
-        expect((await store.get(chs[1].id))?.attemptsRemaining).toBe(4);
+        expect((await store.get(chs[0].id, Date.now()))?.attemptsRemaining).toBe(4);
+        expect((await store.get(chs[1].id, Date.now()))?.attemptsRemaining).toBe(4);
         // Other identifiers are not affected.
         const other = challenge();
-        await store.create(other);
+        await store.create(other, Date.now());
         expect(await store.lockedFor(other.identifier, Date.now())).toBe(0);
         expect((await store.consume(other.id, other.identifier, other.digests[0], SLOW, Date.now())).status).toBe('ok');
       });
@@ -237,7 +255,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('lets the right digest through once the lock has passed', async () => {
         const identifier = `user-${uid()}@example.test`;
         const ch = challenge({ identifier, attemptsRemaining: 10 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         for (let i = 0; i < STRICT.threshold; i++) await store.consume(ch.id, identifier, 'wrong', STRICT, Date.now());
         await sleep(STRICT.baseLockMs + 30);
         expect(await store.lockedFor(identifier, Date.now())).toBe(0);
@@ -248,7 +266,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('grows the lock with each further failure, up to maxLockMs', async () => {
         const identifier = `user-${uid()}@example.test`;
         const ch = challenge({ identifier, attemptsRemaining: 10 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         for (let i = 1; i < STRICT.threshold; i++) {
           expect(await store.consume(ch.id, identifier, 'wrong', STRICT, Date.now())).toMatchObject({ lockMs: 0 });
         }
@@ -273,7 +291,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('recordFailure counts toward the same lock as wrong codes', async () => {
         const identifier = `user-${uid()}@example.test`;
         const ch = challenge({ identifier });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         expect(await store.recordFailure(identifier, SLOW, Date.now())).toBe(0);
         expect(await store.recordFailure(identifier, SLOW, Date.now())).toBe(0);
         expect(await store.lockedFor(identifier, Date.now())).toBe(0);
@@ -289,7 +307,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('wrong codes count toward a lock that recordFailure then starts', async () => {
         const identifier = `user-${uid()}@example.test`;
         const ch = challenge({ identifier });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await store.consume(ch.id, identifier, 'wrong', SLOW, Date.now());
         await store.consume(ch.id, identifier, 'wrong', SLOW, Date.now());
         expect(await store.recordFailure(identifier, SLOW, Date.now())).toBe(SLOW.baseLockMs);
@@ -434,7 +452,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('unlock ends the lock and forgets the failures: the right digest goes through, the budget stays', async () => {
         const identifier = `user-${uid()}@example.test`;
         const ch = challenge({ identifier, attemptsRemaining: 10 });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         const policy: SendPolicy = { cooldownMs: 60_000, caps: [] };
         expect(await store.reserveSend(identifier, policy, Date.now())).toBe(0);
         for (let i = 0; i < SLOW.threshold; i++) await store.consume(ch.id, identifier, 'wrong', SLOW, Date.now());
@@ -473,12 +491,12 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
     describe('addDigests', () => {
       it('adds a resend: the new digest works, attempts and deadline stay, the send is counted', async () => {
         const ch = challenge({ attemptsRemaining: 5 });
-        await store.create(ch);
-        expect((await store.get(ch.id))?.sends).toBe(1);
+        await store.create(ch, Date.now());
+        expect((await store.get(ch.id, Date.now()))?.sends).toBe(1);
         expect((await store.consume(ch.id, ch.identifier, 'wrong', NO_LOCK, Date.now())).status).toBe('invalid');
 
         expect(await store.addDigests(ch.id, ['new-digest'], 3, Date.now())).toBe(2);
-        const after = await store.get(ch.id);
+        const after = await store.get(ch.id, Date.now());
         expect(after?.attemptsRemaining).toBe(4);
         expect(after?.expiresAt).toBe(ch.expiresAt);
         expect(after?.sends).toBe(2);
@@ -488,7 +506,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
       it('keeps the newest `keep` digests: each of them works, an older one does not', async () => {
         for (const pick of ['d1', 'd2', 'd3']) {
           const ch = challenge({ digests: ['d0'] });
-          await store.create(ch);
+          await store.create(ch, Date.now());
           await store.addDigests(ch.id, ['d1'], 3, Date.now());
           await store.addDigests(ch.id, ['d2'], 3, Date.now());
           expect(await store.addDigests(ch.id, ['d3'], 3, Date.now())).toBe(4);
@@ -509,7 +527,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('adds several digests at once (a code and a link), newest first', async () => {
         const ch = challenge({ digests: ['code-0', 'link-0'] });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await store.addDigests(ch.id, ['code-1', 'link-1'], 2, Date.now());
         expect((await store.consume(ch.id, ch.identifier, 'code-0', NO_LOCK, Date.now())).status).toBe('invalid');
         expect((await store.consume(ch.id, ch.identifier, 'link-1', NO_LOCK, Date.now())).status).toBe('ok');
@@ -517,7 +535,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('with keep 1 a resend voids the previous code', async () => {
         const ch = challenge();
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await store.addDigests(ch.id, ['new-digest'], 1, Date.now());
         expect((await store.consume(ch.id, ch.identifier, ch.digests[0], NO_LOCK, Date.now())).status).toBe('invalid');
         expect((await store.consume(ch.id, ch.identifier, 'new-digest', NO_LOCK, Date.now())).status).toBe('ok');
@@ -525,7 +543,7 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
 
       it('of the valid digests submitted in parallel, exactly one succeeds', async () => {
         const ch = challenge({ digests: ['a'] });
-        await store.create(ch);
+        await store.create(ch, Date.now());
         await store.addDigests(ch.id, ['b'], 3, Date.now());
         await store.addDigests(ch.id, ['c'], 3, Date.now());
         const results = await Promise.all(
@@ -538,48 +556,48 @@ export function otpStoreContract(name: string, make: () => Promise<OtpStoreFixtu
         expect(await store.addDigests(`missing-${uid()}`, ['d'], 3, Date.now())).toBe(0);
 
         const used = challenge();
-        await store.create(used);
+        await store.create(used, Date.now());
         expect((await store.consume(used.id, used.identifier, used.digests[0], NO_LOCK, Date.now())).status).toBe('ok');
         expect(await store.addDigests(used.id, ['d'], 3, Date.now())).toBe(0);
 
         const late = challenge();
-        await store.create(late);
+        await store.create(late, Date.now());
         expect(await store.addDigests(late.id, ['d'], 3, late.expiresAt)).toBe(0);
 
         const gone = challenge({ expiresAt: Date.now() + 30 });
-        await store.create(gone);
+        await store.create(gone, Date.now());
         await sleep(60);
         expect(await store.addDigests(gone.id, ['d'], 3, Date.now())).toBe(0);
-        expect(await store.get(gone.id)).toBeNull();
+        expect(await store.get(gone.id, Date.now())).toBeNull();
       });
     });
 
     describe('markUndelivered', () => {
       it('marks a live challenge, and a replaced code clears the mark', async () => {
         const ch = challenge();
-        await store.create(ch);
-        expect((await store.get(ch.id))?.undelivered).toBeFalsy();
+        await store.create(ch, Date.now());
+        expect((await store.get(ch.id, Date.now()))?.undelivered).toBeFalsy();
         await store.markUndelivered(ch.id, Date.now());
-        expect((await store.get(ch.id))?.undelivered).toBe(true);
+        expect((await store.get(ch.id, Date.now()))?.undelivered).toBe(true);
         // Attempts and deadline are untouched.
-        expect((await store.get(ch.id))?.attemptsRemaining).toBe(ch.attemptsRemaining);
+        expect((await store.get(ch.id, Date.now()))?.attemptsRemaining).toBe(ch.attemptsRemaining);
         expect(await store.addDigests(ch.id, ['new-digest'], 3, Date.now())).toBe(2);
-        expect((await store.get(ch.id))?.undelivered).toBeFalsy();
+        expect((await store.get(ch.id, Date.now()))?.undelivered).toBeFalsy();
       });
 
       it('never brings back a consumed, deleted or unknown challenge', async () => {
         const used = challenge();
-        await store.create(used);
+        await store.create(used, Date.now());
         expect((await store.consume(used.id, used.identifier, used.digests[0], NO_LOCK, Date.now())).status).toBe('ok');
         await store.markUndelivered(used.id, Date.now());
-        expect(await store.get(used.id)).toBeNull();
+        expect(await store.get(used.id, Date.now())).toBeNull();
         const gone = challenge();
-        await store.create(gone);
+        await store.create(gone, Date.now());
         await store.delete(gone.id);
         await store.markUndelivered(gone.id, Date.now());
-        expect(await store.get(gone.id)).toBeNull();
+        expect(await store.get(gone.id, Date.now())).toBeNull();
         await store.markUndelivered(`missing-${uid()}`, Date.now());
-        expect(await store.get(`missing-${uid()}`)).toBeNull();
+        expect(await store.get(`missing-${uid()}`, Date.now())).toBeNull();
       });
     });
   });

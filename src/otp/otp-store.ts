@@ -30,10 +30,14 @@ export abstract class OtpStore {
     return randomBytes(16).toString('base64url');
   }
 
-  /** Saves a new challenge; it disappears by itself at `expiresAt`. */
-  abstract create(challenge: StoredChallenge): Promise<void>;
-  /** The live challenge, or null when it is unknown, used up or expired. */
-  abstract get(id: string): Promise<Challenge | null>;
+  /**
+   * Saves a new challenge. It is live until `now` (of a later call) reaches `expiresAt`; the store
+   * may drop it by itself `expiresAt - now` ms of real time after this call (a Redis key's TTL).
+   * @param now the time `expiresAt` was set from (the caller's clock, which a test may move).
+   */
+  abstract create(challenge: StoredChallenge, now: number): Promise<void>;
+  /** The live challenge, or null when it is unknown, used up, or expired (`expiresAt <= now`). */
+  abstract get(id: string, now: number): Promise<Challenge | null>;
   /**
    * Checks a digest against every digest the challenge accepts (in constant time, all of them),
    * atomically: a match deletes the challenge;

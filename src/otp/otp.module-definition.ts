@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder, Inject, type Type } from '@nestjs/common';
+import type { Clock } from '../clock/index.js';
 import type { OtpStore } from './otp-store.js';
 import type { FailurePolicy, SendPolicy } from './otp.types.js';
 
@@ -27,6 +28,12 @@ export interface OtpModuleOptions {
   store?: Type<OtpStore>;
   /** Redis key prefix of the default store (default `otp:`). */
   keyPrefix?: string;
+  /**
+   * The time challenge deadlines are set and checked against (default: the app's `Clock` provider,
+   * e.g. `AuthModule`'s, else the system clock); tests pass a `SettableClock`, and moving it past a
+   * challenge's deadline expires it at once. Locks and send budgets keep real time.
+   */
+  clock?: Clock;
 }
 
 /** {@link OtpModuleOptions} with every default applied. */
@@ -38,6 +45,8 @@ export interface ResolvedOtpOptions {
   validCodes: number;
   send: SendPolicy;
   failure: FailurePolicy;
+  /** `clock`, else the app's `Clock`, else the system clock. */
+  clock: Clock;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { Clock, SystemClock } from '../clock/index.js';
 import { REDIS_CLIENT, type RedisClient } from '../redis/index.js';
 import { MemoryOtpStore } from './memory-otp.store.js';
 import { OTP_MODULE_OPTIONS, type OtpModuleOptions, type ResolvedOtpOptions } from './otp.module-definition.js';
@@ -9,8 +10,12 @@ import { RedisOtpStore } from './redis-otp.store.js';
 /** Token of the {@link ResolvedOtpOptions} (defaults applied, validated). */
 export const RESOLVED_OTP_OPTIONS = Symbol('RESOLVED_OTP_OPTIONS');
 
-/** Applies defaults and rejects options that would make codes weak or unusable. */
-export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
+/**
+ * Applies defaults and rejects options that would make codes weak or unusable. The clock is
+ * `options.clock`, else the app's {@link Clock} provider when there is one (`AuthModule`'s), else
+ * the system clock.
+ */
+export function resolveOtpOptions(o: OtpModuleOptions, appClock?: Clock): ResolvedOtpOptions {
   const problems: string[] = [];
   if (!o.secret || o.secret.length < 32) problems.push('secret must be at least 32 characters');
   const length = o.length ?? 6;
@@ -46,12 +51,17 @@ export function resolveOtpOptions(o: OtpModuleOptions): ResolvedOtpOptions {
       maxLockMs: 86_400_000,
       ...o.failurePolicy,
     },
+    clock: o.clock ?? appClock ?? new SystemClock(),
   };
 }
 
 /** The resolved options and the {@link OtpStore}: the option's class, else Redis when a client exists, else memory. */
 export const otpProviders: Provider[] = [
-  { provide: RESOLVED_OTP_OPTIONS, useFactory: resolveOtpOptions, inject: [OTP_MODULE_OPTIONS] },
+  {
+    provide: RESOLVED_OTP_OPTIONS,
+    useFactory: resolveOtpOptions,
+    inject: [OTP_MODULE_OPTIONS, { token: Clock, optional: true }],
+  },
   {
     provide: OtpStore,
     useFactory: (o: OtpModuleOptions, redis: RedisClient | null, moduleRef: ModuleRef) => {

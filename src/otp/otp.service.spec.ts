@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SystemClock } from '../clock/index.js';
+import { SettableClock } from '../testing/settable-clock.js';
 import { MemoryOtpStore } from './memory-otp.store.js';
 import { ChallengeExpiredError, IdentifierLockedError, InvalidCodeError } from './otp.errors.js';
 import type { OtpModuleOptions } from './otp.module-definition.js';
@@ -117,7 +119,7 @@ describe('OtpService', () => {
       expect(JSON.stringify(stored)).not.toContain(code);
       expect(JSON.stringify(stored)).not.toContain(linkToken);
       // The store hands back the challenge without any digest.
-      expect(await store.get(challenge.id)).not.toHaveProperty('digests');
+      expect(await store.get(challenge.id, Date.now())).not.toHaveProperty('digests');
     });
 
     it('accepts the link token like the code, once', async () => {
@@ -303,6 +305,29 @@ describe('OtpService', () => {
   });
 });
 
+describe('OtpService on a SettableClock', () => {
+  it('sets and checks every deadline on the clock: moving it by the TTL expires the code at once', async () => {
+    const clock = new SettableClock(Date.now() - 3_600_000);
+    const { moduleRef, service } = await makeService({ ttlSeconds: 120, clock });
+    try {
+      const { challenge, code } = await service.start({ purpose: 'sign-in', identifier: 'clock@example.test' });
+      expect(challenge.expiresAt).toBe(clock.now() + 120_000);
+      clock.advance(119_000);
+      expect(service.secondsLeft(challenge)).toBe(1);
+      expect(await service.find(challenge.id)).not.toBeNull();
+      await service.reissue(challenge);
+      clock.advance(1_000);
+      expect(service.secondsLeft(challenge)).toBe(0);
+      expect(await service.find(challenge.id)).toBeNull();
+      await expect(service.verify(challenge.id, challenge.identifier, 'sign-in', code)).rejects.toBeInstanceOf(
+        ChallengeExpiredError,
+      );
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
+
 describe('resolveOtpOptions', () => {
   it('applies the defaults', () => {
     expect(resolveOtpOptions({ secret: SECRET })).toEqual({
@@ -319,7 +344,15 @@ describe('resolveOtpOptions', () => {
         ],
       },
       failure: { threshold: 10, windowMs: 86_400_000, baseLockMs: 900_000, maxLockMs: 86_400_000 },
+      clock: expect.any(SystemClock),
     });
+  });
+
+  it("takes the clock of the options, else the app's", () => {
+    const mine = new SettableClock();
+    const app = new SettableClock();
+    expect(resolveOtpOptions({ secret: SECRET, clock: mine }, app).clock).toBe(mine);
+    expect(resolveOtpOptions({ secret: SECRET }, app).clock).toBe(app);
   });
 
   it('converts seconds and merges a partial failure policy', () => {

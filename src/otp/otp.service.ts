@@ -36,7 +36,9 @@ export interface IssuedCode {
 
 /**
  * One-time codes: made with a CSPRNG, stored only as HMAC-SHA256(secret,
- * purpose|challenge|identifier|code), checked atomically and used once.
+ * purpose|challenge|identifier|code), checked atomically and used once. Every deadline is set and
+ * checked on the module's clock (`OtpModuleOptions.clock`, by default the app's `Clock`), so a test
+ * that moves a `SettableClock` past it sees the challenge expire at once.
  */
 @Injectable()
 export class OtpService {
@@ -48,7 +50,7 @@ export class OtpService {
 
   /** Starts a challenge and returns its first code. */
   async start(input: StartChallenge): Promise<IssuedCode> {
-    const now = Date.now();
+    const now = this.options.clock.now();
     const challenge: Challenge = {
       id: this.store.newId(input.identifier),
       purpose: input.purpose,
@@ -59,7 +61,7 @@ export class OtpService {
       ...(input.meta ? { meta: input.meta } : {}),
     };
     const { code, linkToken, digests } = this.newAnswers(challenge, input.decoy);
-    await this.store.create({ ...challenge, digests, sends: 1 });
+    await this.store.create({ ...challenge, digests, sends: 1 }, now);
     return { challenge: { ...challenge, sends: 1 }, code, linkToken, send: 1 };
   }
 
@@ -68,15 +70,16 @@ export class OtpService {
    * the check made elsewhere.
    */
   async startStep(input: { purpose: ChallengePurpose; identifier: string }): Promise<Challenge> {
+    const now = this.options.clock.now();
     const challenge: Challenge = {
       id: this.store.newId(input.identifier),
       purpose: input.purpose,
       identifier: input.identifier,
       factor: 'second-factor',
-      expiresAt: Date.now() + this.options.ttlMs,
+      expiresAt: now + this.options.ttlMs,
       attemptsRemaining: this.options.maxAttempts,
     };
-    await this.store.create({ ...challenge, digests: [this.stepDigest(challenge)] });
+    await this.store.create({ ...challenge, digests: [this.stepDigest(challenge)] }, now);
     return challenge;
   }
 
@@ -139,7 +142,7 @@ export class OtpService {
       scope?.subject ?? identifier,
       digest,
       scope?.policy ?? this.options.failure,
-      Date.now(),
+      this.options.clock.now(),
     );
     switch (result.status) {
       case 'ok':
@@ -168,7 +171,12 @@ export class OtpService {
   async reissue(challenge: Challenge, decoy = false): Promise<IssuedCode> {
     const { code, linkToken, digests } = this.newAnswers(challenge, decoy);
     // The newest `validCodes` sends stay valid: a code and a link each.
-    const send = await this.store.addDigests(challenge.id, digests, this.options.validCodes * 2, Date.now());
+    const send = await this.store.addDigests(
+      challenge.id,
+      digests,
+      this.options.validCodes * 2,
+      this.options.clock.now(),
+    );
     if (!send) throw new ChallengeExpiredError();
     return { challenge: { ...challenge, sends: send }, code, linkToken, send };
   }
@@ -185,12 +193,12 @@ export class OtpService {
 
   /** The live challenge, or null. */
   find(id: string): Promise<Challenge | null> {
-    return this.store.get(id);
+    return this.store.get(id, this.options.clock.now());
   }
 
   /** Records that the latest code of a live challenge could not be delivered (shown on the code page). */
   markUndelivered(id: string): Promise<void> {
-    return this.store.markUndelivered(id, Date.now());
+    return this.store.markUndelivered(id, this.options.clock.now());
   }
 
   /** Ends a challenge early (e.g. the user signed out or started over). */
@@ -198,9 +206,9 @@ export class OtpService {
     return this.store.delete(id);
   }
 
-  /** Seconds a challenge still has. */
+  /** Seconds a challenge still has on the module's clock; 0 once its deadline is reached. */
   secondsLeft(challenge: Pick<Challenge, 'expiresAt'>): number {
-    return Math.max(0, Math.ceil((challenge.expiresAt - Date.now()) / 1000));
+    return Math.max(0, Math.ceil((challenge.expiresAt - this.options.clock.now()) / 1000));
   }
 
   /** Digits in a code. */

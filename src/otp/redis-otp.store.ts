@@ -159,7 +159,7 @@ export class RedisOtpStore extends OtpStore {
     return slotTag(identifier) + randomBytes(16).toString('base64url');
   }
 
-  async create(ch: StoredChallenge): Promise<void> {
+  async create(ch: StoredChallenge, now: number): Promise<void> {
     const key = this.key('c', ch.id);
     const fields: Record<string, string> = {
       d: ch.digests.join(' '),
@@ -171,14 +171,17 @@ export class RedisOtpStore extends OtpStore {
       f: ch.factor,
     };
     if (ch.meta && Object.keys(ch.meta).length > 0) fields.m = JSON.stringify(ch.meta);
-    await redisCall(() => this.client.multi().hSet(key, fields).pExpireAt(key, ch.expiresAt).exec());
+    // The key lives the challenge's life in Redis's real time, whatever the caller's clock says:
+    // the deadline itself (field x) is checked against the caller's `now`.
+    const lifeMs = Math.max(1, ch.expiresAt - now);
+    await redisCall(() => this.client.multi().hSet(key, fields).pExpire(key, lifeMs).exec());
   }
 
-  async get(id: string): Promise<Challenge | null> {
+  async get(id: string, now: number): Promise<Challenge | null> {
     const [a, x, p, i, f, m, u, n] = await redisCall(() =>
       this.client.hmGet(this.key('c', id), ['a', 'x', 'p', 'i', 'f', 'm', 'u', 'n']),
     );
-    if (!x || Number(x) <= Date.now()) return null;
+    if (!x || Number(x) <= now) return null;
     const challenge = this.toChallenge(id, { a: a!, x, p: p!, i: i!, f: f!, m: m ?? '', n: n ?? '1' });
     return u ? { ...challenge, undelivered: true } : challenge;
   }

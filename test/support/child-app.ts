@@ -8,8 +8,10 @@ const moduleUrl = (source: string) => `data:text/javascript,${encodeURIComponent
 
 /**
  * Module hooks (they run in Node's loader thread) that load this project's TypeScript files
- * compiled by SWC with vitest's options (decorator metadata for NestJS DI), and resolve a `.js`
- * import of a project file that only exists as `.ts` (the nodenext convention) to that file.
+ * compiled by SWC with vitest's options (decorator metadata for NestJS DI), resolve a `.js`
+ * import of a project file that only exists as `.ts` (the nodenext convention) to that file, and
+ * the package's own entries (`nest-mfa-signin`, imported by the example host app) to src/, as
+ * vitest's aliases do.
  */
 const HOOKS = `
 import { existsSync } from 'node:fs';
@@ -19,7 +21,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = ${JSON.stringify(ROOT_URL)};
 const { transform } = createRequire(ROOT)('@swc/core');
 const own = (url) => url.startsWith(ROOT) && !url.includes('/node_modules/');
+const ENTRIES = { 'nest-mfa-signin': 'src/index.ts', 'nest-mfa-signin/testing': 'src/testing/index.ts' };
 export async function resolve(specifier, context, next) {
+  if (Object.hasOwn(ENTRIES, specifier) && context.parentURL && own(context.parentURL)) {
+    return { url: new URL(ENTRIES[specifier], ROOT).href, shortCircuit: true };
+  }
   const relative = ['.', '/', 'file:'].some((p) => specifier.startsWith(p));
   if (relative && specifier.endsWith('.js') && context.parentURL && own(context.parentURL)) {
     const url = new URL(specifier, context.parentURL);
@@ -59,6 +65,11 @@ process.stdin.resume();
 process.stdin.unref();
 `;
 
+/** What {@link startChild} runs: `src/main.ts`, `src/worker.ts`, or the example host app's main. */
+export type ChildEntry = 'main' | 'worker' | 'examples/host-app/src/main';
+
+const entryFile = (entry: ChildEntry) => (entry.startsWith('examples/') ? `${entry}.ts` : `src/${entry}.ts`);
+
 /** A server or worker of this project running in a child process, from its TypeScript sources. */
 export interface ChildApp {
   readonly process: ChildProcess;
@@ -74,16 +85,18 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => running.forEach((c) => c.kill('SIGKILL')));
 
 /**
- * Starts `node src/<entry>.ts` (compiled by SWC as vitest compiles it) with exactly `env` (plus
- * PATH), and waits until `ready` says it is up or it exits. It dies with the test process.
+ * Starts `node src/<entry>.ts` (or the example host app's `main.ts`), compiled by SWC as vitest
+ * compiles it, with exactly `env` (plus PATH), and waits until `ready` says it is up or it exits.
+ * It dies with the test process.
  */
 export async function startChild(
-  entry: 'main' | 'worker',
+  entry: ChildEntry,
   env: Record<string, string>,
   ready: (output: string) => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<ChildApp> {
-  const child = spawn(process.execPath, ['--import', moduleUrl(PRELOAD), `src/${entry}.ts`], {
+  const file = entryFile(entry);
+  const child = spawn(process.execPath, ['--import', moduleUrl(PRELOAD), file], {
     cwd: fileURLToPath(ROOT_URL),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -115,12 +128,12 @@ export async function startChild(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`src/${entry}.ts exited before it was ready:\n${output}`);
+      throw new Error(`${file} exited before it was ready:\n${output}`);
     }
     if (await ready(output)) return app;
     if (Date.now() > deadline) {
       await app.kill('SIGKILL');
-      throw new Error(`src/${entry}.ts was not ready within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`${file} was not ready within ${timeoutMs} ms:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

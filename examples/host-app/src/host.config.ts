@@ -2,6 +2,8 @@ import { ConfigService, registerAs } from '@nestjs/config';
 
 /** The host app's settings, read once from the environment by {@link hostConfig}. */
 export interface HostConfig {
+  /** `PORT` the app listens on (default 3000). */
+  port: number;
   /** Public base URL (`APP_URL`), without a trailing slash. */
   appUrl: string;
   /** `scheme://host[:port]` of {@link appUrl}: the only origin a POST may come from. */
@@ -58,11 +60,14 @@ export function readHostConfig(env: Record<string, string | undefined>): HostCon
   if (!Number.isInteger(otpResendSeconds) || otpResendSeconds < 1) {
     problems.push('OTP_RESEND_SECONDS must be a positive integer');
   }
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) problems.push('PORT must be a port number');
   const hops = env.TRUST_PROXY_HOPS === undefined ? undefined : Number(env.TRUST_PROXY_HOPS);
   if (hops !== undefined && (!Number.isInteger(hops) || hops < 1)) {
     problems.push('TRUST_PROXY_HOPS must be a positive integer');
   }
   const config: HostConfig = {
+    port,
     appUrl,
     appOrigin: appUrl ? new URL(appUrl).origin : '',
     secureCookies: appUrl.startsWith('https:'),

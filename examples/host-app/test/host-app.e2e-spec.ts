@@ -184,6 +184,17 @@ describe('the host app (email mode, mail through the TestOutbox)', () => {
     expect(bodyOf<{ status: string; by: string }>(closed)).toEqual({ status: 'closed', by: email });
   });
 
+  it('expires an emailed code when the clock passes its deadline: clock.advance(ttl), and the code answers 410', async () => {
+    const email = uniqueEmail('expiry');
+    const agent = host.agent();
+    await agent.post('/auth').send({ email }).expect(200);
+    const code = await outbox.codeFor(email);
+
+    host.clock.advance(600_000); // OtpModule's default ttlSeconds
+    const late = await agent.post('/verify').send({ code }).expect(410);
+    expect(bodyOf<ErrorBody>(late).error).toBe('challenge_expired');
+  });
+
   it("serves the host's own home page and code mail from its overrides folder, and the package's pages it did not override", async () => {
     const email = uniqueEmail('views');
     const agent = host.agent();
