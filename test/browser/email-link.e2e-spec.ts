@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SettableClock } from '../../src/testing/index.js';
 import { uniqueEmail } from '../support/app.js';
 import { signInLinkOf } from '../support/mail-link.js';
 import {
@@ -39,14 +40,15 @@ const MODES = [
 describe('browser, the sign-in link and the ended page', { timeout: 60_000 }, () => {
   let browser: Browser;
   let server: BrowserServer;
-  /** Challenges live one second: the code page of a step ends quickly. */
+  /** Its clock is the test's: a step's challenge ends when the test moves it, not under load. */
   let shortLived: BrowserServer;
+  const clock = new SettableClock();
 
   beforeAll(async () => {
     [browser, server, shortLived] = await Promise.all([
       launchBrowser(),
       startServer({ AUTH_FIRST_FACTOR: 'email', OTP_RESEND_SECONDS: '1' }),
-      startServer({ AUTH_FIRST_FACTOR: 'email', OTP_RESEND_SECONDS: '1', OTP_TTL_SECONDS: '1' }),
+      startServer({ AUTH_FIRST_FACTOR: 'email', OTP_RESEND_SECONDS: '1' }, { clock }),
     ]);
   }, 60_000);
 
@@ -118,13 +120,14 @@ describe('browser, the sign-in link and the ended page', { timeout: 60_000 }, ()
       await mine.close();
     });
 
-    it('the page of an expired step says so and restarts in one click; the new code signs in (OTP_TTL_SECONDS=1)', async () => {
+    it('the page of an expired step says so and restarts in one click; the new code signs in (the clock moved past the code’s deadline)', async () => {
       const mine = await context(shortLived);
       const { page, problems } = await openPage(mine);
       const address = uniqueEmail(`ended-js-${javaScriptEnabled ? 'on' : 'off'}`);
       await askForCode(page, address);
       await shortLived.t.codeFor(address);
-      await new Promise((r) => setTimeout(r, 1_200));
+      clock.advance(shortLived.t.config.otp.ttlSeconds * 1000 + 1000);
+      await new Promise((r) => setTimeout(r, 1_100)); // the resend cooldown (1 s) runs on real time
 
       await page.reload();
       const ended = page.locator('#ended');
