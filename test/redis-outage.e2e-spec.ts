@@ -7,6 +7,9 @@
  *   everything works again when Redis returns, without restarting the app;
  * - a sign-in interrupted between its steps is resumed with the code mailed before: it completes,
  *   the attempts spent on 503s are all still there;
+ * - a sign-in interrupted inside `POST /auth` (a gate cuts Redis right after one of its writes):
+ *   after the session record, it answered 503 and mailed nothing, and resumed it answers 410 and a
+ *   restart signs in; after the challenge, it answered 200 and the code mailed signs in;
  * - a sign-in interrupted inside `POST /verify` (a gate cuts Redis right after it took the code)
  *   answers 410 when resumed, and a restart signs in.
  * Each time the keys are read: no challenge without its session, no session signed in beside a live
@@ -19,6 +22,7 @@ import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { sessionIdOf } from './support/mfa.js';
 import { otpKey, startRedisServer, type RedisProcess } from './support/redis.js';
 import { RedisGate } from './support/redis-gate.js';
+import { slotTag } from '../src/otp/redis-otp.store.js';
 
 type Agent = ReturnType<TestApp['agent']>;
 
@@ -328,6 +332,58 @@ describe('Redis dying in the middle of a sign-in request (a gate in front of a d
     sessions: [{ sid, signedIn: true }],
     account: true,
     indexed: [sid],
+  });
+
+  it('inside POST /auth, once the session waits for its challenge: 503, no code mailed; resumed, the step answers 410 and a restart signs in', async () => {
+    const email = uniqueEmail('outage-auth-session');
+    const agent = t.agent();
+    const sentAt = Date.now();
+    // A new browser's first write is its session record.
+    const res = await dyingAfter('sess:', agent.post('/auth').send({ email }));
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('unavailable');
+    const sid = sessionIdOf(res);
+
+    // The session waits for a challenge that was never stored: nothing else was written, nothing mailed.
+    const keys = await keysOf(redis.url, email);
+    expect(keys).toEqual({
+      challenges: [],
+      sessions: [{ sid, pending: expect.any(String) as string, signedIn: false }],
+      account: false,
+      indexed: [],
+    });
+    const again = await agent.post('/verify').send({ code: '000000' });
+    expect(again.status).toBe(410);
+    expect(again.body.error).toBe('challenge_expired');
+    expect(t.smtp.mailsTo(email)).toEqual([]);
+
+    const signedIn = await restartAndSignIn(agent, email, sentAt);
+    expect(await keysOf(redis.url, email)).toEqual(signedInKeys(signedIn));
+    expect(t.smtp.mailsTo(email)).toHaveLength(1);
+  });
+
+  it('inside POST /auth, once its challenge is stored: the code mailed signs in, and nothing else waits', async () => {
+    const email = uniqueEmail('outage-auth-challenge');
+    const agent = t.agent();
+    const res = await dyingAfter(`otp:{${slotTag(email)}}c:`, agent.post('/auth').send({ email }));
+    // The answer did not need Redis after that; the mail it could not queue is sent by the server itself.
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('code_sent');
+    const sid = sessionIdOf(res);
+    const code = await t.codeFor(email);
+
+    const [challenge] = (await keysOf(redis.url, email)).challenges;
+    expect(await keysOf(redis.url, email)).toEqual({
+      challenges: [{ id: challenge?.id, attempts: 5 }],
+      sessions: [{ sid, pending: challenge?.id, signedIn: false }],
+      account: false,
+      indexed: [],
+    });
+    const done = await agent.post('/verify').send({ code });
+    expect(done.status).toBe(200);
+    expect(await keysOf(redis.url, email)).toEqual(signedInKeys(sessionIdOf(done)));
+    await sleep(500);
+    expect(t.smtp.mailsTo(email)).toHaveLength(1);
   });
 
   it('inside POST /verify, right after it took the code: the code is spent and nothing else written; resumed, the step answers 410 and a restart signs in', async () => {
