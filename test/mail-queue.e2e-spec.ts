@@ -449,7 +449,7 @@ describe('a worker process stopped with a mail in hand', () => {
     return { email, agent, job, messageId };
   }
 
-  /** The job is gone (delivered jobs are removed), and the code of `mail` signs `agent` in. */
+  /** The job is gone (delivered jobs are removed), and `code` signs `agent` in. */
   async function deliveredAndUsable(email: string, agent: Agent, code: string | undefined) {
     await until(
       'the delivered job removed',
