@@ -67,6 +67,7 @@ export const appOptions = {
             ...(c.redisClusterNodes ? { clusterNodes: c.redisClusterNodes } : { url: c.redisUrl }),
             name: c.mailQueue,
             worker: c.mailWorker === 'inline',
+            lockMs: c.mailLockSeconds * 1000,
             temporary: c.mailQueueTemporary,
           },
         }

@@ -154,6 +154,27 @@ describe('Redis helpers', () => {
       expect(await c2.ping()).toBe('PONG');
       c2.destroy();
     });
+
+    it('persistent: keeps every write it answered across a SIGKILL and a start; by default, none', async () => {
+      const persistent = await startRedisServer([], { persistent: true });
+      try {
+        for (const [server, kept] of [
+          [persistent, 1],
+          [redis, 0],
+        ] as const) {
+          const before = await connect(server.url);
+          await before.set('infra:kept', 'yes');
+          before.destroy();
+          await server.stop();
+          await server.start();
+          const after = await connect(server.url);
+          expect(await after.exists('infra:kept'), server === redis ? 'default' : 'persistent').toBe(kept);
+          after.destroy();
+        }
+      } finally {
+        await persistent.remove();
+      }
+    });
   });
 });
 

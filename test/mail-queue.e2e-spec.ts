@@ -8,7 +8,12 @@
  *   retried until it comes back, 421 / 451 then 250 arrive once, 550 is tried once, the job fails
  *   (kept without the code) and the challenge says `delivery: failed` until a resend or a new address;
  * - restarts: the server (`src/main.ts` in a child process) stopped with SIGTERM, SIGKILL, and
- *   SIGTERM while attempts are in hand, with mails queued: started again, every code arrives once.
+ *   SIGTERM while attempts are in hand, with mails queued: started again, every code arrives once;
+ * - a worker process (`src/worker.ts`) stopped in the middle of a delivery (the gate holds the
+ *   message's end or the server's reply to it): after SIGKILL another worker takes the job up once
+ *   its lock lapses, and the mail arrives once, or twice with one Message-ID when the SMTP server had
+ *   already taken it; after SIGTERM the worker finishes the delivery before it exits, or exits 1 at
+ *   SHUTDOWN_TIMEOUT_SECONDS and leaves the job to the next worker.
  */
 import { randomBytes } from 'node:crypto';
 import { type Job, Queue } from 'bullmq';
@@ -383,6 +388,162 @@ describe('restarts with mails queued: every code arrives exactly once', () => {
 
   it('SIGTERM while attempts are in hand (a server that does not greet): they finish before it exits', async () => {
     await scenario('SIGTERM', 'silent', 0);
+  }, 60_000);
+});
+
+describe('a worker process stopped with a mail in hand', () => {
+  const smtp = new TestSmtpServer();
+  const gate = new SmtpGate(smtp);
+  const name = `mail-in-hand-${randomBytes(4).toString('hex')}`;
+  let t: TestApp;
+  let queue: Queue<StoredMailJob>;
+  const workers: ChildApp[] = [];
+
+  beforeAll(async () => {
+    await smtp.start();
+    await gate.start('open');
+    // The server only enqueues: the worker processes deliver.
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email', MAIL_WORKER: 'off', MAIL_QUEUE: name }, { smtp });
+    queue = new Queue<StoredMailJob>(name, { connection: { url: testRedisUrl() } });
+  });
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.kill('SIGKILL');
+    await gate.set('open');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await queue?.obliterate({ force: true });
+    await queue?.close();
+    await gate.stop();
+    await smtp.stop();
+  });
+
+  /** Starts `src/worker.ts` on the queue, with a 2-second lock: a dead worker's job is taken up soon. */
+  async function startWorker(env: Record<string, string> = {}): Promise<ChildApp> {
+    const worker = await startChild(
+      'worker',
+      { ...workerEnv(t, name, gate.url()), MAIL_LOCK_SECONDS: '2', ...env },
+      (out) => out.includes('Mail worker delivering'),
+    );
+    workers.push(worker);
+    return worker;
+  }
+
+  /**
+   * Signs in a new address and waits until its mail is in the middle of delivery: the gate holds
+   * it (`hold-data` or `hold-reply`) and its job is active. Returns the job's Message-ID too.
+   */
+  async function mailInHand(tag: string) {
+    const email = uniqueEmail(tag);
+    const agent = t.agent();
+    expect((await agent.post('/auth').send({ email })).status).toBe(200);
+    await until(
+      'a mail held mid-delivery',
+      () => gate.held,
+      (n) => n === 1,
+    );
+    const job = await jobTo(queue, email);
+    expect(await job.getState()).toBe('active');
+    const { messageId } = job.data as TemplateMailJob & { messageId: string };
+    expect(messageId).toBe(`<${job.id}@localhost>`);
+    return { email, agent, job, messageId };
+  }
+
+  /** The job is gone (delivered jobs are removed), and `code` signs `agent` in. */
+  async function deliveredAndUsable(email: string, agent: Agent, code: string | undefined) {
+    await until(
+      'the delivered job removed',
+      async () => (await jobsTo(queue, email)).length,
+      (n) => n === 0,
+    );
+    expect((await agent.post('/verify').send({ code })).body).toMatchObject({ status: 'authenticated' });
+  }
+
+  it('SIGKILL before the SMTP server has the whole message: another worker takes the job up once its lock lapses, and the mail arrives once', async () => {
+    await gate.set('hold-data');
+    const first = await startWorker();
+    const { email, agent, job, messageId } = await mailInHand('killed-mid-data');
+    expect(smtp.mailsTo(email)).toEqual([]);
+
+    expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
+    // Nobody delivers it now: it stays active, held by the dead worker's lock.
+    expect(await job.getState()).toBe('active');
+    await gate.set('open');
+    await startWorker();
+    const mail = await smtp.waitForMail(email, { timeoutMs: 20_000 });
+    expect(mail.messageId).toBe(messageId);
+    await deliveredAndUsable(email, agent, mail.code);
+    await sleep(500);
+    expect(smtp.mailsTo(email)).toHaveLength(1);
+  }, 60_000);
+
+  it('SIGKILL after the SMTP server took the message, before its 250 reached the worker: sent again, it arrives twice with one Message-ID (at least once)', async () => {
+    await gate.set('hold-reply');
+    const first = await startWorker();
+    const { email, agent, messageId } = await mailInHand('killed-mid-reply');
+    // The server takes it; the worker does not know.
+    await smtp.waitForMail(email);
+
+    await first.kill('SIGKILL');
+    await gate.set('open');
+    await startWorker();
+    await until(
+      'the mail sent again',
+      () => smtp.mailsTo(email).length,
+      (n) => n >= 2,
+      20_000,
+    );
+    await deliveredAndUsable(email, agent, smtp.mailsTo(email)[1].code);
+    await sleep(500);
+    const mails = smtp.mailsTo(email);
+    expect(mails).toHaveLength(2);
+    // The same mail: one Message-ID (a mailbox may fold the copies into one), one code.
+    expect(mails.map((m) => m.messageId)).toEqual([messageId, messageId]);
+    expect(mails[1].code).toBe(mails[0].code);
+  }, 60_000);
+
+  it('SIGTERM while the SMTP server is slow to answer the message: the worker waits for its 250, then exits; the mail arrives once', async () => {
+    await gate.set('hold-reply');
+    const worker = await startWorker({ SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    const { email, agent, messageId } = await mailInHand('terminated-mid-reply');
+    const mail = await smtp.waitForMail(email);
+    expect(mail.messageId).toBe(messageId);
+
+    const exited = worker.kill('SIGTERM');
+    await sleep(1500);
+    // Still there: it waits for the job in hand.
+    expect([worker.process.exitCode, worker.process.signalCode], worker.output()).toEqual([null, null]);
+    const releasedAt = Date.now();
+    gate.release();
+    const exit = await exited;
+    // A clean stop ends by the signal itself (exit status 143), as a process without handlers would.
+    expect(exit, worker.output()).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(Date.now() - releasedAt).toBeLessThan(10_000);
+    expect(worker.output()).toContain('Stopped: every request and mail job in hand finished');
+    // Its job was completed (and removed) before the worker let go of Redis.
+    expect(await jobsTo(queue, email)).toEqual([]);
+    await deliveredAndUsable(email, agent, mail.code);
+    expect(smtp.mailsTo(email)).toHaveLength(1);
+  }, 60_000);
+
+  it('SIGTERM with a delivery that does not end: cut at SHUTDOWN_TIMEOUT_SECONDS (exit 1), the next worker sends the mail once', async () => {
+    await gate.set('hold-data');
+    const worker = await startWorker({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    const { email, agent, job, messageId } = await mailInHand('terminated-stuck');
+
+    const signalAt = Date.now();
+    const exit = await worker.kill('SIGTERM');
+    expect(exit.code, worker.output()).toBe(1);
+    expect(Date.now() - signalAt).toBeGreaterThanOrEqual(1000);
+    expect(worker.output()).toContain('Still busy after 1 s');
+    expect(await job.getState()).toBe('active');
+    await gate.set('open');
+    await startWorker();
+    const mail = await smtp.waitForMail(email, { timeoutMs: 20_000 });
+    expect(mail.messageId).toBe(messageId);
+    await deliveredAndUsable(email, agent, mail.code);
+    await sleep(500);
+    expect(smtp.mailsTo(email)).toHaveLength(1);
   }, 60_000);
 });
 

@@ -1,7 +1,8 @@
 /**
  * Metrics: after a scripted run (sign-ins, wrong codes, a lock, a sign-out, refused and unknown
  * requests) the counters' deltas on `GET /metrics` equal what happened, and no label holds an
- * address or an id; with `METRICS_PORT` they are served on that port only; Redis failures are
+ * address or an id; a mail retried once (451, then 250) and one refused (550) count one retry and
+ * one failure; with `METRICS_PORT` they are served on that port only; Redis failures are
  * counted.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -195,6 +196,61 @@ describe('metrics after a scripted run', () => {
       else if (k === 'version') continue;
       else expect(v, `${k}="${v}"`).toMatch(/^[a-z0-9][a-z0-9_-]{0,23}$/i);
     }
+  });
+});
+
+describe('mail retries and failures', () => {
+  let t: TestApp;
+  let before: Sample[];
+  let after: Sample[];
+  const delta = (name: string, labels: Record<string, string> = {}) =>
+    valueOf(after, name, labels) - valueOf(before, name, labels);
+
+  beforeAll(async () => {
+    t = await createTestApp({ AUTH_FIRST_FACTOR: 'email' });
+    before = await scrape(t);
+    // One mailbox answers 451 once, then takes the mail; another refuses it for good (550).
+    const busy = uniqueEmail('metrics-451');
+    const refused = uniqueEmail('metrics-550');
+    t.smtp.refuse(busy, [451]);
+    t.smtp.refuse(refused, [550]);
+    const refusedAgent = t.agent();
+    expect((await t.agent().post('/auth').send({ email: busy })).status).toBe(200);
+    expect((await refusedAgent.post('/auth').send({ email: refused })).status).toBe(200);
+    await t.mailTo(busy, 10_000);
+    // The refused mail's job failed for good when its challenge says so.
+    const delivery = async () =>
+      ((await refusedAgent.get('/verify/status').set('Accept', 'application/json')).body as { delivery?: string })
+        .delivery;
+    for (let i = 0; i < 100 && (await delivery()) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await delivery()).toBe('failed');
+    expect(t.smtp.rcptAttempts(busy)).toBe(2);
+    expect(t.smtp.rcptAttempts(refused)).toBe(1);
+    // The job is marked done just after the mail went out: wait until the counters say so.
+    for (let i = 0; i < 50; i++) {
+      after = await scrape(t);
+      if (delta('signin_mail_sent_total') >= 1 && valueOf(after, 'signin_mail_queue_jobs', { state: 'failed' }) >= 1) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts the one temporary refusal as a retry, and the mail it then sent', () => {
+    expect(delta('signin_mail_queued_total')).toBe(2);
+    expect(delta('signin_mail_retries_total')).toBe(1);
+    expect(delta('signin_mail_sent_total')).toBe(1);
+  });
+
+  it('counts the permanent refusal as one failed mail, by its reason, and the queue keeps its job', () => {
+    expect(delta('signin_mail_failed_total', { reason: 'refused' })).toBe(1);
+    for (const reason of ['retries_exhausted', 'expired', 'unrenderable']) {
+      expect(delta('signin_mail_failed_total', { reason }), reason).toBe(0);
+    }
+    expect(valueOf(after, 'signin_mail_queue_jobs', { state: 'failed' })).toBe(1);
   });
 });
 

@@ -53,19 +53,28 @@ export class EmailCodeService {
   ) {}
 
   /**
-   * Starts a challenge and queues its mail.
+   * Starts a challenge and queues its mail, in this order: `bind` records where the challenge will
+   * be answered (the session's pending step), the challenge is stored, the mail is queued. If Redis
+   * goes away in between, no code is mailed that nothing waits for, and no challenge is left that
+   * nothing waits for: a session may wait for a challenge that was never stored, which answers 410
+   * and lets the person start again (see `OtpService.start`).
    * @param locales the reader's languages, best first (`Accept-Language`).
+   * @param bind records the challenge, e.g. `(c) => session.rotate({ pending: { id: c.id, ... } })`.
    */
   async start(
     input: Omit<StartChallenge, 'decoy' | 'factor'> & { decoy?: Decoy },
     locales: readonly string[],
+    bind: (challenge: Challenge) => Promise<void> = async () => undefined,
   ): Promise<Challenge> {
     const { decoy, ...rest } = input;
-    const { challenge, code, linkToken, send } = await this.otp.start({
-      ...rest,
-      factor: 'email-otp',
-      ...(decoy ? { decoy: true, meta: { ...rest.meta, [DECOY]: decoy } } : {}),
-    });
+    const { challenge, code, linkToken, send } = await this.otp.start(
+      {
+        ...rest,
+        factor: 'email-otp',
+        ...(decoy ? { decoy: true, meta: { ...rest.meta, [DECOY]: decoy } } : {}),
+      },
+      bind,
+    );
     this.deliver(challenge, { code, linkToken, send }, locales);
     return challenge;
   }

@@ -110,17 +110,12 @@ export class SignInFlow {
     extra: { decoy?: Decoy; meta?: Record<string, string>; account?: boolean } = {},
   ): Promise<CodeSent> {
     const { account, ...options } = extra;
+    // The session waits for the challenge before it is stored and its code mailed (see EmailCodeService.start).
     const challenge = await this.codes.start(
       { purpose: start.purpose, identifier: start.identifier, ...options },
       locales,
+      (c) => this.enter(session, { ...start, id: c.id, step: 'email_otp', sentAt: Date.now(), expiresAt: c.expiresAt }),
     );
-    await this.enter(session, {
-      ...start,
-      id: challenge.id,
-      step: 'email_otp',
-      sentAt: Date.now(),
-      expiresAt: challenge.expiresAt,
-    });
     this.emit<ChallengeStartedEvent>(AuthEvents.ChallengeStarted, {
       ...this.who(start),
       step: 'email_otp',

@@ -29,6 +29,12 @@ export interface AppConfig {
   mailQueue: string;
   /** The queue is this process's own, deleted at shutdown (NODE_ENV=test without MAIL_QUEUE). */
   mailQueueTemporary: boolean;
+  /**
+   * With REDIS_URL: seconds a mail worker's hold on a job lasts unless renewed (it renews it every
+   * half of that while it sends); a job in hand of a worker that died is taken up again once it
+   * lapses (`MAIL_LOCK_SECONDS`, default 10).
+   */
+  mailLockSeconds: number;
   /** First signs, all verify. */
   sessionSecrets: string[];
   otpSecret: string;
@@ -177,6 +183,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     // told otherwise, each gets a queue of its own, so none delivers another's mail.
     mailQueue: vars.MAIL_QUEUE ?? (env === 'test' ? `mail-test-${randomBytes(6).toString('hex')}` : 'mail'),
     mailQueueTemporary: !vars.MAIL_QUEUE && env === 'test',
+    mailLockSeconds: vars.MAIL_LOCK_SECONDS ?? 10,
     sessionSecrets: vars.SESSION_SECRET ? vars.SESSION_SECRET.split(',') : [randomBytes(32).toString('base64url')],
     otpSecret: vars.OTP_SECRET ?? randomBytes(32).toString('base64url'),
     firstFactor: (vars.AUTH_FIRST_FACTOR ?? 'password') as AppConfig['firstFactor'],

@@ -56,6 +56,13 @@ export class EnvironmentVariables {
   MAIL_QUEUE?: string;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  MAIL_LOCK_SECONDS?: number;
+
+  @IsOptional()
   @IsString()
   @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
     message: 'SESSION_SECRET must be at least 32 characters (a comma list rotates: each at least 32)',

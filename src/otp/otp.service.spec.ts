@@ -9,6 +9,7 @@ import type { OtpModuleOptions } from './otp.module-definition.js';
 import { RESOLVED_OTP_OPTIONS, resolveOtpOptions } from './otp.providers.js';
 import { OtpService } from './otp.service.js';
 import { OtpStore } from './otp-store.js';
+import type { Challenge } from './otp.types.js';
 
 const SECRET = 'unit-test-otp-secret-0123456789abcdef';
 
@@ -68,6 +69,26 @@ describe('OtpService', () => {
       expect(challenge.expiresAt).toBeLessThanOrEqual(Date.now() + 120_000);
       expect(await service.find(challenge.id)).toEqual(challenge);
       expect(service.secondsLeft(challenge)).toBe(120);
+    });
+
+    it('runs `bind` with the challenge before storing it; when `bind` fails, stores nothing', async () => {
+      const seen: (Challenge | null)[] = [];
+      const { challenge } = await service.start({ purpose: 'sign-in', identifier: 'bound@example.test' }, async (c) => {
+        seen.push(c, await service.find(c.id));
+      });
+      expect(seen).toEqual([challenge, null]);
+      expect(await service.find(challenge.id)).toEqual(challenge);
+
+      const create = vi.spyOn(store, 'create');
+      const failure = new Error('the session could not be written');
+      let id = '';
+      const failed = service.start({ purpose: 'sign-in', identifier: 'unbound@example.test' }, async (c) => {
+        id = c.id;
+        throw failure;
+      });
+      expect(await rejection(failed)).toBe(failure);
+      expect(create).not.toHaveBeenCalled();
+      expect(await service.find(id)).toBeNull();
     });
 
     it('keeps meta with the challenge', async () => {

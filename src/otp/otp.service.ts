@@ -48,8 +48,14 @@ export class OtpService {
     @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
-  /** Starts a challenge and returns its first code. */
-  async start(input: StartChallenge): Promise<IssuedCode> {
+  /**
+   * Starts a challenge and returns its first code.
+   * @param bind runs with the challenge before it is stored, to record where it will be answered
+   * (a session's pending step): if that fails, nothing is stored and its error is thrown; if storing
+   * fails after it, what waits for the challenge finds it gone (expired) and can start again. Either
+   * way no challenge is left that nothing waits for.
+   */
+  async start(input: StartChallenge, bind?: (challenge: Challenge) => Promise<void>): Promise<IssuedCode> {
     const now = this.options.clock.now();
     const challenge: Challenge = {
       id: this.store.newId(input.identifier),
@@ -61,6 +67,7 @@ export class OtpService {
       ...(input.meta ? { meta: input.meta } : {}),
     };
     const { code, linkToken, digests } = this.newAnswers(challenge, input.decoy);
+    await bind?.({ ...challenge, sends: 1 });
     await this.store.create({ ...challenge, digests, sends: 1 }, now);
     return { challenge: { ...challenge, sends: 1 }, code, linkToken, send: 1 };
   }

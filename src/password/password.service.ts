@@ -46,22 +46,23 @@ export class PasswordResetService {
     void session.data;
     await this.throttle.reserveSendUnlessLocked(email);
     const exists = (await this.users.findByEmail(email)) !== null;
+    // The session waits for the challenge before it is stored and its code mailed (see EmailCodeService.start).
     const challenge = await this.codes.start(
       { purpose: 'password-reset', identifier: email, ...(exists ? {} : { decoy: 'closed' as const }) },
       locales,
+      (c) =>
+        session.rotate({
+          pending: {
+            id: c.id,
+            purpose: 'password-reset',
+            identifier: email,
+            factors: [],
+            step: 'email_otp',
+            sentAt: Date.now(),
+            expiresAt: c.expiresAt,
+          },
+        }),
     );
-    const now = Date.now();
-    await session.rotate({
-      pending: {
-        id: challenge.id,
-        purpose: 'password-reset',
-        identifier: email,
-        factors: [],
-        step: 'email_otp',
-        sentAt: now,
-        expiresAt: challenge.expiresAt,
-      },
-    });
     return {
       status: 'code_sent',
       next: '/password/reset',

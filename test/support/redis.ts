@@ -9,14 +9,19 @@ import { inject } from 'vitest';
 import { RedisOtpStore } from '../../src/otp/index.js';
 import type { RedisClient } from '../../src/redis/index.js';
 
-/** A `redis-server` owned by the test process (no persistence, loopback only). */
+/** A `redis-server` owned by the test process (loopback only; no persistence unless asked for). */
 export interface RedisProcess {
   url: string;
   port: number;
   /** Kills the server (SIGKILL) and waits until it has exited. No-op when already stopped. */
   stop(): Promise<void>;
-  /** Starts it again on the same port and waits until it answers PING. No-op when running. */
+  /**
+   * Starts it again on the same port and waits until it answers PING. No-op when running. Empty,
+   * unless it was started `persistent`: then with every write it had answered before it stopped.
+   */
   start(): Promise<void>;
+  /** Stops it for good: kills it, and deletes a persistent server's data. */
+  remove(): Promise<void>;
   /** Freezes the server (SIGSTOP): connections stay open but nothing answers. */
   pause(): Promise<void>;
   /** Thaws a paused server (SIGCONT). */
@@ -159,21 +164,43 @@ async function killChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /**
+   * Keep the data across `stop()` (SIGKILL) and `start()`: an append-only file fsynced before each
+   * write is answered (`appendonly yes`, `appendfsync always`), so whatever a client was told is
+   * written survives, and nothing else. In a directory of its own, deleted by `remove()` (call it
+   * in afterAll).
+   */
+  persistent?: boolean;
+}
+
 /**
  * Starts a dedicated redis-server (from PATH) on a free loopback port, e.g. for outage tests;
  * `extraArgs` are more redis-server options (e.g. `--maxmemory-policy allkeys-lru`).
- * Call `stop()` in afterAll; it is also killed when the test process exits.
+ * Call `stop()` in afterAll (`remove()` for a persistent one); it is also killed when the test
+ * process exits.
  */
-export async function startRedisServer(extraArgs: string[] = []): Promise<RedisProcess> {
+export async function startRedisServer(
+  extraArgs: string[] = [],
+  options: RedisServerOptions = {},
+): Promise<RedisProcess> {
   if (!(await hasRedisServer())) throw new Error(REDIS_INSTALL_HINT);
   const port = await freePort();
+  const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'redis-aof-')) : undefined;
+  if (dir) extraArgs = [...extraArgs, '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
   let child: ChildProcess | undefined = await spawnRedis(port, 10_000, extraArgs);
+  const stop = async () => {
+    if (child) await killChild(child);
+    child = undefined;
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    async stop() {
-      if (child) await killChild(child);
-      child = undefined;
+    stop,
+    async remove() {
+      await stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
     async start() {
       child ??= await spawnRedis(port, 10_000, extraArgs);

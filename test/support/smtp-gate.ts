@@ -1,14 +1,25 @@
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import type { TestSmtpServer } from './smtp.js';
 
-/** How an {@link SmtpGate} treats connections. */
-export type GateMode = 'refuse' | 'silent' | 'open';
+/**
+ * How an {@link SmtpGate} treats connections: `refuse` (nothing listens), `silent` (accepted, never
+ * greeted), `open` (passed through), or passed through up to the end of a message:
+ * - `hold-data`: the client's end of the message (the lone `.` line) is held back, so the server
+ *   never has the whole message and takes nothing (a client that goes away loses it);
+ * - `hold-reply`: the whole message reaches the server, which takes it, and its reply (the `250`)
+ *   is held back: the client waits, not knowing its mail was taken.
+ */
+export type GateMode = 'refuse' | 'silent' | 'open' | 'hold-data' | 'hold-reply';
+
+/** SMTP's end of message data: a line holding a lone dot (RFC 5321 4.1.1.4). */
+const END_OF_DATA = '\r\n.\r\n';
 
 /**
  * A TCP front on a fixed port for a {@link TestSmtpServer}, switched by the test between refusing
  * connections (nothing listens: ECONNREFUSED), accepting them and never greeting (the client's
- * greeting timeout), and passing them through. Its URL stays the same across the switches, so an
- * app (or a child process) configured with it sees one SMTP server that fails, then recovers.
+ * greeting timeout), passing them through, and holding a message mid-delivery (see
+ * {@link GateMode}). Its URL stays the same across the switches, so an app (or a child process)
+ * configured with it sees one SMTP server that fails, then recovers.
  */
 export class SmtpGate {
   /** Connections accepted so far (silent or passed through). */
@@ -17,6 +28,8 @@ export class SmtpGate {
   private port = 0;
   private mode: GateMode = 'refuse';
   private readonly sockets = new Set<Socket>();
+  /** Connections holding a message (`hold-data`, `hold-reply`): each lets it go on when called. */
+  private readonly holding = new Map<Socket, () => void>();
 
   constructor(private readonly target: TestSmtpServer) {}
 
@@ -33,6 +46,20 @@ export class SmtpGate {
   async start(mode: GateMode = 'open'): Promise<void> {
     await this.listen(0);
     await this.set(mode);
+  }
+
+  /** Connections that hold a message now (see {@link GateMode}), i.e. mails in the middle of delivery. */
+  get held(): number {
+    return this.holding.size;
+  }
+
+  /**
+   * Lets every held message go on (what was held back is passed, then everything), and passes new
+   * connections through (`open`) without dropping any.
+   */
+  release(): void {
+    this.mode = 'open';
+    for (const go of [...this.holding.values()]) go();
   }
 
   /** Switches mode; connections already open are dropped. */
@@ -72,13 +99,50 @@ export class SmtpGate {
   private accept(socket: Socket): void {
     this.connections++;
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.holding.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
-    if (this.mode !== 'open') return; // silent: say nothing, hold the line
+    let mode = this.mode;
+    if (mode === 'silent' || mode === 'refuse') return; // say nothing, hold the line
     const upstream = net.connect(Number(new URL(this.target.url).port), '127.0.0.1');
     upstream.on('error', () => socket.destroy());
     socket.once('close', () => upstream.destroy());
     upstream.once('close', () => socket.destroy());
-    socket.pipe(upstream).pipe(socket);
+    if (mode === 'open') {
+      socket.pipe(upstream).pipe(socket);
+      return;
+    }
+    // Once the message ended: what the server may not see yet (`hold-data`) or the client (`hold-reply`).
+    const held: Buffer[] = [];
+    const heldFor = mode === 'hold-data' ? upstream : socket;
+    let ended = false;
+    let tail = '';
+    const hold = () => {
+      ended = true;
+      this.holding.set(socket, () => {
+        this.holding.delete(socket);
+        mode = 'open';
+        heldFor.write(Buffer.concat(held.splice(0)));
+      });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      // The end may be split between two chunks: look at the last bytes of the one before too.
+      const seen = tail + chunk.toString('latin1');
+      tail = seen.slice(1 - END_OF_DATA.length);
+      const endsHere = mode !== 'open' && !ended && seen.includes(END_OF_DATA);
+      if (mode === 'hold-data' && (ended || endsHere)) {
+        held.push(chunk);
+        if (endsHere) hold();
+        return;
+      }
+      upstream.write(chunk);
+      if (mode === 'hold-reply' && endsHere) hold();
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (mode === 'hold-reply' && ended) held.push(chunk);
+      else socket.write(chunk);
+    });
   }
 }

@@ -9,6 +9,8 @@ export interface ReceivedMail {
   /** The From header as text (envelope sender if the header is missing). */
   from: string;
   subject: string;
+  /** The Message-ID header, with its angle brackets (`<...@host>`); empty when missing. */
+  messageId: string;
   text: string;
   html: string;
   /** ms epoch at which the DATA transfer started. */
@@ -86,6 +88,7 @@ export class TestSmtpServer {
               to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
               from: parsed.from?.text ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
               subject: parsed.subject ?? '',
+              messageId: parsed.messageId ?? '',
               text,
               html: typeof parsed.html === 'string' ? parsed.html : '',
               receivedAt,
