@@ -437,6 +437,32 @@ describe('account security (password mode)', () => {
       expect(t.smtp.mailsTo(unknown)).toEqual([]);
       expectNotice(await noticeSince(known, 'locked', 'en', from), 'locked', 'en', from);
     });
+
+    it('the identifier locked by wrong reset codes: the notice names the browser and the network too', async () => {
+      const email = uniqueEmail('notice-locked-reset');
+      await seedAccount(t, email);
+      const stranger = browser();
+      const from = Date.now();
+      // Two reset challenges of 5 attempts each: the 10th wrong code locks the address.
+      for (let round = 0; round < 2; round++) {
+        if (round) await cooldown();
+        const asked = Date.now();
+        expect((await stranger.post('/password/forgot').send({ email })).status).toBe(200);
+        const { code } = await mailWithSubject(
+          t,
+          email,
+          message('en', 'mail.code.subject.reset', { product: PRODUCT }),
+          asked,
+        );
+        const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+        for (let i = 0; i < 5; i++) {
+          const res = await stranger.post('/password/reset').send({ code: wrong, password: NEW_PASSWORD });
+          expect(res.status, `wrong code ${round * 5 + i + 1}`).toBe(401);
+        }
+      }
+      expect((await browser().post('/auth').send({ email, password: PASSWORD })).body.error).toBe('locked');
+      expectNotice(await noticeSince(email, 'locked', 'en', from), 'locked', 'en', from);
+    });
   });
 
   describe('“this wasn’t me”', () => {

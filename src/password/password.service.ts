@@ -1,6 +1,13 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { EmailCodeService, InvalidCredentialsError, PasswordHold, PasswordService, UserStore } from '../auth/index.js';
+import {
+  EmailCodeService,
+  InvalidCredentialsError,
+  PasswordHold,
+  PasswordService,
+  SignInFlow,
+  UserStore,
+} from '../auth/index.js';
 import { DevicesService } from '../devices/index.js';
 import { clientInfo, ValidationFailedError } from '../http/index.js';
 import { ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
@@ -31,6 +38,7 @@ export class PasswordResetService {
     protected readonly throttle: OtpThrottleService,
     protected readonly codes: EmailCodeService,
     protected readonly sessions: SessionService,
+    protected readonly flow: SignInFlow,
     @Optional() protected readonly events?: EventEmitter2,
     @Optional() protected readonly devices?: DevicesService,
     @Optional() protected readonly hold?: PasswordHold,
@@ -39,12 +47,13 @@ export class PasswordResetService {
   /**
    * `POST /password/forgot`: the same answer, status and work for any address; only an existing
    * account is mailed a code (an unknown one gets a decoy challenge that no code completes). The
-   * address's cooldown, caps and lock apply as to every mail.
+   * address's cooldown, caps and lock apply as to every mail; a browser the account knows answers to
+   * its own lock instead of the address's, as at sign-in (see `SignInFlow.lockScope`).
    * @throws IdentifierLockedError, SendRateLimitedError, StoreUnavailableError
    */
   async forgot(session: SessionHandle, email: string, locales: readonly string[]): Promise<ResetCodeSent> {
     void session.data;
-    await this.throttle.reserveSendUnlessLocked(email);
+    await this.throttle.reserveSendUnlessLocked(email, await this.flow.lockScope(session, email));
     const exists = (await this.users.findByEmail(email)) !== null;
     const challenge = await this.codes.start(
       { purpose: 'password-reset', identifier: email, ...(exists ? {} : { decoy: 'closed' as const }) },
@@ -72,7 +81,8 @@ export class PasswordResetService {
 
   /**
    * `POST /password/reset`: with the mailed code, sets the new password, ends every session of the
-   * account (this browser signs in again) and mails a notice. Wrong codes count like any wrong code.
+   * account (this browser signs in again) and mails a notice. Wrong codes count like any wrong code,
+   * toward this browser's own budget when the account knows it.
    * @throws ValidationFailedError (the new password), ChallengeExpiredError, InvalidCodeError, IdentifierLockedError
    */
   async reset(
@@ -88,7 +98,8 @@ export class PasswordResetService {
     if (code.length !== this.otp.codeLength) {
       throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
     }
-    await this.otp.verify(p.id, p.identifier, 'password-reset', code);
+    const scope = await this.flow.lockScope(session, p.identifier);
+    await this.otp.verify(p.id, p.identifier, 'password-reset', code, scope);
     const hash = await this.passwords.hash(password);
     if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
     const sessionsEnded = await this.endSessions(p.identifier);
@@ -108,16 +119,18 @@ export class PasswordResetService {
 
   /**
    * `POST /account/password` (signed in, fresh second factor): checks the current password (a wrong
-   * one counts toward the lock), sets the new one, ends every other session, mails a notice.
+   * one counts toward the lock: this browser's own when the account knows it, as at sign-in), sets
+   * the new one, ends every other session, mails a notice.
    * @throws ValidationFailedError, InvalidCredentialsError, IdentifierLockedError
    */
   async change(session: SessionHandle, current: string, next: string, locales: readonly string[]): Promise<void> {
     const email = session.data.user!.email;
     this.assertAcceptable(next, email, 'newPassword');
-    await this.throttle.assertNotLocked(email);
+    const scope = await this.flow.lockScope(session, email);
+    await this.throttle.assertNotLocked(email, scope);
     const user = await this.users.findByEmail(email);
     if (!(await this.passwords.verify(user?.passwordHash, current)) || !user) {
-      await this.throttle.recordFailure(email);
+      await this.throttle.recordFailure(email, scope);
       throw new InvalidCredentialsError();
     }
     await this.users.updatePassword(email, await this.passwords.hash(next));
