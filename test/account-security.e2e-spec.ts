@@ -726,6 +726,23 @@ describe('account security (password mode)', () => {
       ).toEqual([]);
     });
 
+    it('records forgetting a trusted browser from the session list', async () => {
+      const email = uniqueEmail('activity-forget');
+      await seedAccount(t, email);
+      const agent = browser();
+      await signIn(agent, email);
+      const listed = await agent.get('/account/sessions').set('Accept', JSON_TYPE);
+      const known = (listed.body.sessions as { id: string; kind: string }[]).filter((s) => s.kind === 'known');
+      expect(known).toHaveLength(1);
+      expect((await agent.delete(`/account/sessions/${known[0].id}`)).status).toBe(204);
+      expect(await t.app.get(DevicesService).list(email)).toEqual([]);
+
+      const res = await activityOf(agent, (events) => events[0] === 'account.session_revoked');
+      const activity = res.body.activity as { event: string }[];
+      expect(activity[0]).toEqual({ at: expect.any(String), event: 'account.session_revoked' });
+      expect(JSON.stringify(res.body)).not.toContain(known[0].id);
+    });
+
     it('keeps the last 50 events only', async () => {
       const { email, secret } = await totpAccount('activity-cap');
       const agent = browser();

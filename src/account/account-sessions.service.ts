@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DevicesService } from '../devices/index.js';
 import { SessionService, type SessionHandle } from '../session/index.js';
 import { SessionNotFoundError } from './account.errors.js';
-import { AccountEvents } from './account.events.js';
+import { AccountEvents, type SessionRevokedEvent } from './account.events.js';
 
 /** One of the account's sessions, as its owner sees it (never the session id). */
 export interface SessionView {
@@ -75,11 +75,13 @@ export class AccountSessionsService {
     const target = (await this.sessions.listOwned(email)).find((s) => s.publicId === publicId);
     if (!target) {
       // A remembered or known browser: forgotten.
-      if (await this.devices?.forget(email, publicId)) return;
-      throw new SessionNotFoundError();
+      const forgotten = await this.devices?.forget(email, publicId);
+      if (!forgotten) throw new SessionNotFoundError();
+      this.emitRevoked({ email, kind: forgotten.kind, count: 1 });
+      return;
     }
     await this.sessions.endOwned(email, [target.sid]);
-    this.events?.emit(AccountEvents.SessionRevoked, { email, count: 1 });
+    this.emitRevoked({ email, kind: 'session', count: 1 });
   }
 
   /** Ends every session of the account but this one. @returns how many were ended. */
@@ -87,7 +89,7 @@ export class AccountSessionsService {
     const email = session.data.user!.email;
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     const count = await this.sessions.endOwned(email, others);
-    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    if (count) this.emitRevoked({ email, kind: 'session', count });
     return count;
   }
 
@@ -99,7 +101,11 @@ export class AccountSessionsService {
     const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
     const count = await this.sessions.endOwned(email, all);
     await this.devices?.forgetAll(email);
-    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    if (count) this.emitRevoked({ email, kind: 'session', count });
     return count;
+  }
+
+  protected emitRevoked(event: SessionRevokedEvent): void {
+    this.events?.emit(AccountEvents.SessionRevoked, event);
   }
 }

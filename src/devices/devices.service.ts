@@ -110,12 +110,12 @@ export class DevicesService {
     return (await this.store.list(email)).map((d) => d.record);
   }
 
-  /** Forgets one device by its public id; false when the account has none with it. */
-  async forget(email: string, id: string): Promise<boolean> {
+  /** Forgets one device by its public id. @returns the device forgotten, or null when the account has none with it. */
+  async forget(email: string, id: string): Promise<DeviceRecord | null> {
     const target = (await this.store.list(email)).find((d) => d.record.id === id);
-    if (!target) return false;
+    if (!target) return null;
     await this.store.remove(email, [target.hash]);
-    return true;
+    return target.record;
   }
 
   /** Forgets every device of the account, of one kind or of both. @returns how many. */
