@@ -1,7 +1,11 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
+  AuthEvents,
+  type ChallengeStartedEvent,
+  codeFailureOf,
   EmailCodeService,
+  type FactorEvent,
   InvalidCredentialsError,
   PasswordHold,
   PasswordService,
@@ -10,7 +14,7 @@ import {
 } from '../auth/index.js';
 import { DevicesService } from '../devices/index.js';
 import { clientInfo, ValidationFailedError } from '../http/index.js';
-import { ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
+import { ChallengeExpiredError, type LockScope, OtpService, OtpThrottleService } from '../otp/index.js';
 import { PasswordPolicy } from '../passwords/index.js';
 import { SessionService, type SessionHandle } from '../session/index.js';
 import { type PasswordEvent, PasswordEvents } from './password.events.js';
@@ -27,6 +31,9 @@ export interface ResetCodeSent {
  * Password reset (forgot, then the mailed code with a new password) and change (signed in). A reset
  * or a change ends the account's sessions (a change keeps the one that made it) and emits an event
  * (`AccountModule` mails the owner a notice from it). A reset never removes a second factor: the authenticator is still asked for next time.
+ * Their steps emit the sign-in's events too (`auth.challenge_started`, `auth.code_sent`,
+ * `auth.factor_passed`, `auth.factor_failed`, purpose `password-reset` or `password-change`), so
+ * the activity, the logs and the metrics see guessing here as they see it at sign-in.
  */
 @Injectable()
 export class PasswordResetService {
@@ -60,6 +67,12 @@ export class PasswordResetService {
       locales,
     );
     const now = Date.now();
+    this.events?.emit(AuthEvents.ChallengeStarted, {
+      identifier: email,
+      purpose: 'password-reset',
+      step: 'email_otp',
+      account: exists,
+    } satisfies ChallengeStartedEvent);
     await session.rotate({
       pending: {
         id: challenge.id,
@@ -98,8 +111,7 @@ export class PasswordResetService {
     if (code.length !== this.otp.codeLength) {
       throw new ValidationFailedError([{ field: 'code', problems: [`code must be ${this.otp.codeLength} digits`] }]);
     }
-    const scope = await this.flow.lockScope(session, p.identifier);
-    await this.otp.verify(p.id, p.identifier, 'password-reset', code, scope);
+    await this.checkCode(p.id, p.identifier, code, await this.flow.lockScope(session, p.identifier));
     const hash = await this.passwords.hash(password);
     if (!(await this.users.updatePassword(p.identifier, hash))) throw new ChallengeExpiredError();
     const sessionsEnded = await this.endSessions(p.identifier);
@@ -129,10 +141,16 @@ export class PasswordResetService {
     const scope = await this.flow.lockScope(session, email);
     await this.throttle.assertNotLocked(email, scope);
     const user = await this.users.findByEmail(email);
+    const factor = { identifier: email, purpose: 'password-change' as const, factor: 'pwd', account: true };
     if (!(await this.passwords.verify(user?.passwordHash, current)) || !user) {
       await this.throttle.recordFailure(email, scope);
+      this.events?.emit(AuthEvents.FactorFailed, {
+        ...factor,
+        reason: 'invalid_credentials',
+      } satisfies FactorEvent);
       throw new InvalidCredentialsError();
     }
+    this.events?.emit(AuthEvents.FactorPassed, factor satisfies FactorEvent);
     await this.users.updatePassword(email, await this.passwords.hash(next));
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     const sessionsEnded = await this.sessions.endOwned(email, others);
@@ -143,6 +161,24 @@ export class PasswordResetService {
       ...clientInfo(session.userAgent, session.ip),
       sessionsEnded,
     } satisfies PasswordEvent);
+  }
+
+  /**
+   * Checks a reset code and reports the answer as `/verify` does: `auth.factor_passed`, or
+   * `auth.factor_failed` with why (none for a challenge that is gone: nothing was checked).
+   */
+  protected async checkCode(id: string, email: string, code: string, scope: LockScope): Promise<void> {
+    const who = { identifier: email, purpose: 'password-reset' as const, factor: 'email_otp' };
+    try {
+      await this.otp.verify(id, email, 'password-reset', code, scope);
+    } catch (err) {
+      if (!(err instanceof ChallengeExpiredError)) {
+        this.events?.emit(AuthEvents.FactorFailed, { ...who, reason: codeFailureOf(err) } satisfies FactorEvent);
+      }
+      throw err;
+    }
+    // Only a real challenge takes a code, and only an existing account gets one.
+    this.events?.emit(AuthEvents.FactorPassed, { ...who, account: true } satisfies FactorEvent);
   }
 
   protected assertAcceptable(password: string, email: string, field: string): void {
