@@ -91,6 +91,8 @@ export class DevicesService {
       kind,
       createdAt: previous?.createdAt ?? now,
       expiresAt: now + days * DAY_MS,
+      // Each trust and use issues a new token: the time of that is the device's last use.
+      lastUsedAt: now,
       device: client.device,
       ip: client.ip,
     };
