@@ -119,6 +119,8 @@ describe('trusted browsers (password mode)', () => {
 
     // The password is still asked; the authenticator is not.
     expect((await browser.post('/auth').send({ email, password: 'wrong password 1' })).status).toBe(401);
+    await sleep(20);
+    const skippedAt = Date.now();
     const again = await browser.post('/auth').send({ email, password: PASSWORD });
     expect(again.body).toEqual({ status: 'authenticated', next: '/home' });
     expect((await me(browser)).body.factors).toEqual(['pwd']);
@@ -133,12 +135,22 @@ describe('trusted browsers (password mode)', () => {
     const copied = await t.agent().post('/auth').set('Cookie', `rd=${firstToken}`).send({ email, password: PASSWORD });
     expect(copied.body.status).toBe('second_factor_required');
 
-    // It is listed, and can be forgotten.
+    // It is listed as this browser, last used for the sign-in that skipped the authenticator, and
+    // can be forgotten.
     const list = await browser.get('/account/sessions').set('Accept', JSON_TYPE);
-    const entry = (list.body.sessions as { id: string; kind: string; remembered: boolean }[]).find(
-      (s) => s.kind === 'remembered',
-    );
-    expect(entry?.remembered).toBe(true);
+    const entry = (
+      list.body.sessions as {
+        id: string;
+        kind: string;
+        remembered: boolean;
+        current: boolean;
+        createdAt: string;
+        lastSeenAt: string;
+      }[]
+    ).find((s) => s.kind === 'remembered');
+    expect(entry).toMatchObject({ remembered: true, current: true });
+    expect(Date.parse(entry!.createdAt)).toBeLessThan(skippedAt);
+    expect(Date.parse(entry!.lastSeenAt)).toBeGreaterThanOrEqual(skippedAt);
 
     // A remembered sign-in is recent but skipped the second factor: it is not a fresh one, so
     // actions that need it ask for the authenticator first.

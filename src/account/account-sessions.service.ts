@@ -9,9 +9,10 @@ import { AccountEvents, type SessionRevokedEvent } from './account.events.js';
 export interface SessionView {
   /** A public id (an HMAC of the session id): what `DELETE /account/sessions/:id` takes. */
   id: string;
-  /** True for the session making this request. */
+  /** True for the session making this request, and for this browser's own trusted entries. */
   current: boolean;
   createdAt: string;
+  /** A session's last request (kept to the minute); a trusted browser's last sign-in (`DeviceRecord.lastUsedAt`). */
   lastSeenAt: string;
   /** e.g. `Firefox on Linux`. */
   device: string;
@@ -36,7 +37,10 @@ export class AccountSessionsService {
     @Optional() protected readonly devices?: DevicesService,
   ) {}
 
-  /** The account's live sessions, the current one first, then the most recently seen. */
+  /**
+   * The account's live sessions and trusted browsers: this session first, then this browser's
+   * trusted entries, then the most recently seen.
+   */
   async list(session: SessionHandle): Promise<SessionView[]> {
     const email = session.data.user!.email;
     const owned = await this.sessions.listOwned(email);
@@ -50,20 +54,21 @@ export class AccountSessionsService {
       remembered: false,
       kind: 'session' as const,
     }));
-    const devices = (await this.devices?.list(email)) ?? [];
+    const devices = (await this.devices?.listSeenFrom(session, email)) ?? [];
     for (const d of devices) {
       views.push({
         id: d.id,
-        current: false,
+        current: d.current,
         createdAt: new Date(d.createdAt).toISOString(),
-        lastSeenAt: new Date(d.createdAt).toISOString(),
+        lastSeenAt: new Date(d.lastUsedAt ?? d.createdAt).toISOString(),
         device: d.device,
         ip: d.ip,
         remembered: d.kind === 'remembered',
         kind: d.kind,
       });
     }
-    return views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+    const rank = (v: SessionView) => (v.current ? (v.kind === 'session' ? 2 : 1) : 0);
+    return views.sort((a, b) => rank(b) - rank(a) || b.lastSeenAt.localeCompare(a.lastSeenAt));
   }
 
   /**
