@@ -141,16 +141,13 @@ export class PasswordResetService {
     const scope = await this.flow.lockScope(session, email);
     await this.throttle.assertNotLocked(email, scope);
     const user = await this.users.findByEmail(email);
-    const factor = { identifier: email, purpose: 'password-change' as const, factor: 'pwd', account: true };
+    const who = { identifier: email, purpose: 'password-change' as const, factor: 'pwd', account: true };
     if (!(await this.passwords.verify(user?.passwordHash, current)) || !user) {
       await this.throttle.recordFailure(email, scope);
-      this.events?.emit(AuthEvents.FactorFailed, {
-        ...factor,
-        reason: 'invalid_credentials',
-      } satisfies FactorEvent);
+      this.events?.emit(AuthEvents.FactorFailed, { ...who, reason: 'invalid_credentials' } satisfies FactorEvent);
       throw new InvalidCredentialsError();
     }
-    this.events?.emit(AuthEvents.FactorPassed, factor satisfies FactorEvent);
+    this.events?.emit(AuthEvents.FactorPassed, who satisfies FactorEvent);
     await this.users.updatePassword(email, await this.passwords.hash(next));
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     const sessionsEnded = await this.sessions.endOwned(email, others);
