@@ -437,6 +437,32 @@ describe('account security (password mode)', () => {
       expect(t.smtp.mailsTo(unknown)).toEqual([]);
       expectNotice(await noticeSince(known, 'locked', 'en', from), 'locked', 'en', from);
     });
+
+    it('the identifier locked by wrong reset codes: the notice names the browser and the network too', async () => {
+      const email = uniqueEmail('notice-locked-reset');
+      await seedAccount(t, email);
+      const stranger = browser();
+      const from = Date.now();
+      // Two reset challenges of 5 attempts each: the 10th wrong code locks the address.
+      for (let round = 0; round < 2; round++) {
+        if (round) await cooldown();
+        const asked = Date.now();
+        expect((await stranger.post('/password/forgot').send({ email })).status).toBe(200);
+        const { code } = await mailWithSubject(
+          t,
+          email,
+          message('en', 'mail.code.subject.reset', { product: PRODUCT }),
+          asked,
+        );
+        const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+        for (let i = 0; i < 5; i++) {
+          const res = await stranger.post('/password/reset').send({ code: wrong, password: NEW_PASSWORD });
+          expect(res.status, `wrong code ${round * 5 + i + 1}`).toBe(401);
+        }
+      }
+      expect((await browser().post('/auth').send({ email, password: PASSWORD })).body.error).toBe('locked');
+      expectNotice(await noticeSince(email, 'locked', 'en', from), 'locked', 'en', from);
+    });
   });
 
   describe('“this wasn’t me”', () => {
@@ -698,6 +724,92 @@ describe('account security (password mode)', () => {
         names.filter((name) => /^[a-z_]+\.[a-z_]+$/.test(name)),
         'events shown by their code name',
       ).toEqual([]);
+    });
+
+    it('records a password reset’s steps (asked for, mailed, a wrong code, the right one) beside the reset, with no code or password', async () => {
+      const email = uniqueEmail('activity-reset');
+      await seedAccount(t, email);
+      const resetter = browser();
+      const forgot = await resetter.post('/password/forgot').send({ email });
+      expect(forgot.status).toBe(200);
+      // The account's first mail: read as the next code, so the sign-in below reads its own.
+      const code = await t.codeFor(email);
+      const wrongCode = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      const wrong = await resetter.post('/password/reset').send({ code: wrongCode, password: NEW_PASSWORD });
+      expect(wrong.status).toBe(401);
+      const right = await resetter.post('/password/reset').send({ code, password: NEW_PASSWORD });
+      expect(right.status, JSON.stringify(right.body)).toBe(200);
+
+      await cooldown();
+      const reader = browser();
+      const signedIn = await signIn(reader, email, NEW_PASSWORD);
+      const res = await activityOf(
+        reader,
+        (events) => events.includes('password.reset') && events[0] === 'auth.signed_in',
+      );
+      const events = (res.body.activity as { event: string }[]).map((e) => e.event);
+      // The reset's part, newest first; its code mail is recorded too (written once the account is looked up).
+      const reset = events.slice(events.indexOf('password.reset'));
+      expect(reset.filter((e) => e !== 'auth.code_sent')).toEqual([
+        'password.reset',
+        'auth.factor_passed',
+        'auth.factor_failed',
+        'auth.challenge_started',
+      ]);
+      expect(reset).toContain('auth.code_sent');
+      const json = JSON.stringify(res.body);
+      for (const secret of [code, wrongCode, NEW_PASSWORD, PASSWORD, signedIn.code, ...signedIn.sids]) {
+        expect(json).not.toContain(secret);
+      }
+      for (const r of [forgot, wrong, right]) {
+        const sid = sidSetBy(r);
+        if (sid) expect(json).not.toContain(sid);
+      }
+    });
+
+    it('records a wrong current password at a password change, then the right one and the change', async () => {
+      const email = uniqueEmail('activity-change');
+      await seedAccount(t, email);
+      const agent = browser();
+      await signIn(agent, email);
+      const typo = 'not the password at all';
+      const wrong = await agent.post('/account/password').send({ currentPassword: typo, newPassword: NEW_PASSWORD });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error).toBe('invalid_credentials');
+      const failed = await activityOf(agent, (events) => events[0] === 'auth.factor_failed');
+      expect((failed.body.activity as { event: string }[])[0].event).toBe('auth.factor_failed');
+
+      const changed = await agent
+        .post('/account/password')
+        .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+      expect(changed.status, JSON.stringify(changed.body)).toBe(204);
+      const res = await activityOf(agent, (events) => events[0] === 'password.changed');
+      const events = (res.body.activity as { event: string }[]).map((e) => e.event);
+      expect(events.slice(0, 4)).toEqual([
+        'password.changed',
+        'auth.factor_passed',
+        'auth.factor_failed',
+        'auth.signed_in',
+      ]);
+      const json = JSON.stringify(res.body);
+      for (const secret of [typo, PASSWORD, NEW_PASSWORD]) expect(json).not.toContain(secret);
+    });
+
+    it('records forgetting a trusted browser from the session list', async () => {
+      const email = uniqueEmail('activity-forget');
+      await seedAccount(t, email);
+      const agent = browser();
+      await signIn(agent, email);
+      const listed = await agent.get('/account/sessions').set('Accept', JSON_TYPE);
+      const known = (listed.body.sessions as { id: string; kind: string }[]).filter((s) => s.kind === 'known');
+      expect(known).toHaveLength(1);
+      expect((await agent.delete(`/account/sessions/${known[0].id}`)).status).toBe(204);
+      expect(await t.app.get(DevicesService).list(email)).toEqual([]);
+
+      const res = await activityOf(agent, (events) => events[0] === 'account.session_revoked');
+      const activity = res.body.activity as { event: string }[];
+      expect(activity[0]).toEqual({ at: expect.any(String), event: 'account.session_revoked' });
+      expect(JSON.stringify(res.body)).not.toContain(known[0].id);
     });
 
     it('keeps the last 50 events only', async () => {

@@ -98,6 +98,65 @@ describe('account sessions (two instances on one Redis)', () => {
     expect(left[0].current).toBe(true);
   });
 
+  it('marks this browser’s own trusted entry as current, and shows a trusted browser’s last sign-in as lastSeenAt', async () => {
+    type Listed = { id: string; current: boolean; createdAt: string; lastSeenAt: string; device: string; kind: string };
+    const email = uniqueEmail('sessions-trusted');
+    const firefox = await signIn(a, email, FIREFOX);
+    await sleep(1100);
+    const safari = await signIn(b, email, SAFARI);
+    const knownOf = async (agent: Agent) =>
+      ((await list(agent)).body.sessions as Listed[]).filter((s) => s.kind === 'known');
+
+    // Each browser sees its own known entry as current, and the other's not.
+    for (const [agent, own, other] of [
+      [firefox, 'Firefox on Linux', 'Safari on macOS'],
+      [safari, 'Safari on macOS', 'Firefox on Linux'],
+    ] as const) {
+      const known = await knownOf(agent);
+      expect(known.map((k) => [k.device, k.current]).sort()).toEqual(
+        [
+          [other, false],
+          [own, true],
+        ].sort(),
+      );
+    }
+
+    // Firefox signs in again later: its entry keeps its creation time and shows the new sign-in.
+    const before = (await knownOf(firefox)).find((k) => k.device === 'Firefox on Linux')!;
+    expect(before.lastSeenAt).toBe(before.createdAt);
+    expect((await firefox.post('/logout').send({})).status).toBe(204);
+    await sleep(1100);
+    const again = Date.now();
+    expect((await firefox.post('/auth').set('User-Agent', FIREFOX).send({ email })).status).toBe(200);
+    const code = await a.codeFor(email);
+    expect((await firefox.post('/verify').set('User-Agent', FIREFOX).send({ code })).status).toBe(200);
+    const after = await knownOf(firefox);
+    const mine = after.find((k) => k.device === 'Firefox on Linux')!;
+    expect(mine).toMatchObject({ id: before.id, createdAt: before.createdAt, current: true });
+    expect(Date.parse(mine.lastSeenAt)).toBeGreaterThanOrEqual(again);
+    expect(Date.parse(mine.lastSeenAt)).toBeLessThanOrEqual(Date.now());
+    // Safari's entry is untouched: its last sign-in is its first.
+    const theirs = after.find((k) => k.device === 'Safari on macOS')!;
+    expect(theirs.current).toBe(false);
+    expect(theirs.lastSeenAt).toBe(theirs.createdAt);
+    expect(Date.parse(theirs.lastSeenAt)).toBeLessThan(again);
+
+    // The list: this session first, then this browser's own entry; the page marks both as this
+    // browser, ends the session with "Sign out here" and forgets the trusted entry.
+    const sessions = (await list(firefox)).body.sessions as Listed[];
+    expect(sessions.slice(0, 2).map((s) => [s.kind, s.current, s.device])).toEqual([
+      ['session', true, 'Firefox on Linux'],
+      ['known', true, 'Firefox on Linux'],
+    ]);
+    const page = await firefox.get('/account/sessions');
+    const items = page.text.slice(page.text.indexOf('id="sessions"')).split('<li>').slice(1);
+    expect(items[0]).toContain('This browser');
+    expect(items[0]).toContain('Sign out here');
+    expect(items[1]).toContain('This browser');
+    expect(items[1]).toContain('Forget this browser');
+    expect(items[1]).toContain(`/account/sessions/${mine.id}/end`);
+  });
+
   it('ending sessions needs a second factor of the last 5 minutes', async () => {
     const email = uniqueEmail('sessions-fresh');
     const agent = await signIn(a, email, FIREFOX);

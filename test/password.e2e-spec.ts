@@ -582,10 +582,34 @@ describe('password reset and change (password mode)', () => {
       expect((await me(here)).status).toBe(200);
     });
 
-    it('a wrong current password is 401 invalid_credentials and counts toward the lock: the 10th locks the address', async () => {
+    it('a wrong current password is 401 invalid_credentials and counts toward this known browser’s own budget: the 5th locks this browser, not the address', async () => {
       const email = uniqueEmail('change-lock');
       await seedAccount(t, email);
       const agent = await signedIn(email);
+      const log: string[] = [];
+      for (let i = 0; i < 5; i++) log.push(summary(await change(agent, 'not the password at all', NEW_PASSWORD)));
+      expect(log).toEqual(Array.from({ length: 5 }, () => '401 invalid_credentials'));
+      const right = await change(agent, PASSWORD, NEW_PASSWORD);
+      expect(summary(right)).toBe('429 locked retry-after');
+      expect(Number(right.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
+      expect(await storedPasswordIs(email, PASSWORD)).toBe(true);
+      // The address itself is not locked: another browser signs in.
+      await cooldown();
+      expect(summary(await t.agent().post('/auth').send({ email, password: PASSWORD }))).toBe('200 code_sent');
+    });
+
+    it('from a browser the account no longer knows (its entry forgotten), a wrong current password counts toward the address’s lock: the 10th locks it', async () => {
+      const email = uniqueEmail('change-lock-unknown');
+      await seedAccount(t, email);
+      const agent = await signedIn(email);
+      const sessions = (await agent.get('/account/sessions').set('Accept', JSON_TYPE)).body.sessions as {
+        id: string;
+        kind: string;
+      }[];
+      const known = sessions.filter((s) => s.kind === 'known');
+      expect(known).toHaveLength(1);
+      expect((await agent.delete(`/account/sessions/${known[0].id}`)).status).toBe(204);
+
       const log: string[] = [];
       for (let i = 0; i < 10; i++) log.push(summary(await change(agent, 'not the password at all', NEW_PASSWORD)));
       expect(log).toEqual(Array.from({ length: 10 }, () => '401 invalid_credentials'));
@@ -644,6 +668,46 @@ describe('password reset and change (password mode)', () => {
         expect(res.body.error, JSON.stringify(body)).toBe('validation_failed');
       }
       expect(await storedPasswordIs(email, PASSWORD)).toBe(true);
+    });
+  });
+
+  describe('a known browser and the lock a stranger set off', () => {
+    it('the owner’s known browser still changes the password, asks for a reset code and resets it (a wrong code counts toward its own budget); a new browser stays held', async () => {
+      const email = uniqueEmail('known-lock');
+      await seedAccount(t, email);
+      // A full sign-in makes this browser known to the account (its `kd` cookie).
+      const owner = await signedIn(email);
+
+      // A stranger locks the address with wrong passwords.
+      const stranger = t.agent();
+      for (let i = 0; i < 10; i++) {
+        expect(summary(await stranger.post('/auth').send({ email, password: `wrong password ${i}` }))).toBe(
+          '401 invalid_credentials',
+        );
+      }
+      expect(summary(await t.agent().post('/auth').send({ email, password: PASSWORD }))).toBe('429 locked retry-after');
+      await cooldown();
+      expect(summary(await forgot(t.agent(), email))).toBe('429 locked retry-after');
+
+      // The owner's browser: a typo, then the change goes through.
+      expect(summary(await change(owner, 'not the password at all', NEW_PASSWORD))).toBe('401 invalid_credentials');
+      expect(summary(await change(owner, PASSWORD, NEW_PASSWORD))).toBe('204 -');
+      expect(await storedPasswordIs(email, NEW_PASSWORD)).toBe(true);
+
+      // The same browser asks for a reset code and resets the password.
+      const code = await forgotCode(owner, email);
+      expect(summary(await resetWith(owner, otherCode(code), OTHER_PASSWORD))).toBe('401 invalid_code left=4');
+      expect(summary(await resetWith(owner, code, OTHER_PASSWORD))).toBe('200 password_changed');
+      expect(await storedPasswordIs(email, OTHER_PASSWORD)).toBe(true);
+
+      // The address is still locked for every other browser, whatever the password.
+      await cooldown();
+      expect(summary(await t.agent().post('/auth').send({ email, password: OTHER_PASSWORD }))).toBe(
+        '429 locked retry-after',
+      );
+      expect(summary(await forgot(t.agent(), email))).toBe('429 locked retry-after');
+      // The reset forgot every trusted browser: the owner's is now held like any other.
+      expect(summary(await forgot(owner, email))).toBe('429 locked retry-after');
     });
   });
 

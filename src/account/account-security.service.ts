@@ -8,7 +8,7 @@ import { RecoveryCodesService, RecoveryCodeStore } from '../recovery-codes/index
 import type { SessionHandle } from '../session/index.js';
 import { TotpEnrolment, type TotpSetup } from '../totp/index.js';
 import { NoAuthenticatorError, TotpAlreadyEnabledError } from './account.errors.js';
-import { AccountEvents } from './account.events.js';
+import { type AccountEvent, AccountEvents } from './account.events.js';
 import { SecurityNotices } from './security-notices.service.js';
 
 /** What the security page shows of an account. */
@@ -81,7 +81,7 @@ export class AccountSecurityService {
     // A change of second factors forgets remembered browsers: each must pass the new one.
     await this.devices?.forgetAll(email, 'remembered');
     await this.notify(session, 'totpEnabled', locales);
-    this.events?.emit(AccountEvents.TotpEnabled, { email });
+    this.events?.emit(AccountEvents.TotpEnabled, { email } satisfies AccountEvent);
     return codes;
   }
 
@@ -94,7 +94,7 @@ export class AccountSecurityService {
     if (!removed) return;
     await this.devices?.forgetAll(email, 'remembered');
     await this.notices.send(email, 'totpDisabled', { locales, ...client });
-    this.events?.emit(AccountEvents.TotpDisabled, { email });
+    this.events?.emit(AccountEvents.TotpDisabled, { email } satisfies AccountEvent);
   }
 
   /**
@@ -108,7 +108,7 @@ export class AccountSecurityService {
     const codes = await this.replaceCodes(email);
     await this.devices?.forgetAll(email, 'remembered');
     await this.notices.send(email, 'recoveryCodesCreated', { locales, ...client });
-    this.events?.emit(AccountEvents.RecoveryCodesCreated, { email });
+    this.events?.emit(AccountEvents.RecoveryCodesCreated, { email } satisfies AccountEvent);
     return codes;
   }
 

@@ -3,15 +3,16 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DevicesService } from '../devices/index.js';
 import { SessionService, type SessionHandle } from '../session/index.js';
 import { SessionNotFoundError } from './account.errors.js';
-import { AccountEvents } from './account.events.js';
+import { AccountEvents, type SessionRevokedEvent } from './account.events.js';
 
 /** One of the account's sessions, as its owner sees it (never the session id). */
 export interface SessionView {
   /** A public id (an HMAC of the session id): what `DELETE /account/sessions/:id` takes. */
   id: string;
-  /** True for the session making this request. */
+  /** True for the session making this request, and for this browser's own trusted entries. */
   current: boolean;
   createdAt: string;
+  /** A session's last request (kept to the minute); a trusted browser's last sign-in (`DeviceRecord.lastUsedAt`). */
   lastSeenAt: string;
   /** e.g. `Firefox on Linux`. */
   device: string;
@@ -36,7 +37,10 @@ export class AccountSessionsService {
     @Optional() protected readonly devices?: DevicesService,
   ) {}
 
-  /** The account's live sessions, the current one first, then the most recently seen. */
+  /**
+   * The account's live sessions and trusted browsers: this session first, then this browser's
+   * trusted entries, then the most recently seen.
+   */
   async list(session: SessionHandle): Promise<SessionView[]> {
     const email = session.data.user!.email;
     const owned = await this.sessions.listOwned(email);
@@ -50,20 +54,21 @@ export class AccountSessionsService {
       remembered: false,
       kind: 'session' as const,
     }));
-    const devices = (await this.devices?.list(email)) ?? [];
+    const devices = (await this.devices?.listSeenFrom(session, email)) ?? [];
     for (const d of devices) {
       views.push({
         id: d.id,
-        current: false,
+        current: d.current,
         createdAt: new Date(d.createdAt).toISOString(),
-        lastSeenAt: new Date(d.createdAt).toISOString(),
+        lastSeenAt: new Date(d.lastUsedAt ?? d.createdAt).toISOString(),
         device: d.device,
         ip: d.ip,
         remembered: d.kind === 'remembered',
         kind: d.kind,
       });
     }
-    return views.sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt));
+    const rank = (v: SessionView) => (v.current ? (v.kind === 'session' ? 2 : 1) : 0);
+    return views.sort((a, b) => rank(b) - rank(a) || b.lastSeenAt.localeCompare(a.lastSeenAt));
   }
 
   /**
@@ -75,11 +80,13 @@ export class AccountSessionsService {
     const target = (await this.sessions.listOwned(email)).find((s) => s.publicId === publicId);
     if (!target) {
       // A remembered or known browser: forgotten.
-      if (await this.devices?.forget(email, publicId)) return;
-      throw new SessionNotFoundError();
+      const forgotten = await this.devices?.forget(email, publicId);
+      if (!forgotten) throw new SessionNotFoundError();
+      this.emitRevoked({ email, kind: forgotten.kind, count: 1 });
+      return;
     }
     await this.sessions.endOwned(email, [target.sid]);
-    this.events?.emit(AccountEvents.SessionRevoked, { email, count: 1 });
+    this.emitRevoked({ email, kind: 'session', count: 1 });
   }
 
   /** Ends every session of the account but this one. @returns how many were ended. */
@@ -87,7 +94,7 @@ export class AccountSessionsService {
     const email = session.data.user!.email;
     const others = (await this.sessions.listOwned(email)).filter((s) => s.sid !== session.id).map((s) => s.sid);
     const count = await this.sessions.endOwned(email, others);
-    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    if (count) this.emitRevoked({ email, kind: 'session', count });
     return count;
   }
 
@@ -99,7 +106,11 @@ export class AccountSessionsService {
     const all = (await this.sessions.listOwned(email)).map((s) => s.sid);
     const count = await this.sessions.endOwned(email, all);
     await this.devices?.forgetAll(email);
-    if (count) this.events?.emit(AccountEvents.SessionRevoked, { email, count });
+    if (count) this.emitRevoked({ email, kind: 'session', count });
     return count;
+  }
+
+  protected emitRevoked(event: SessionRevokedEvent): void {
+    this.events?.emit(AccountEvents.SessionRevoked, event);
   }
 }

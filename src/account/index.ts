@@ -1,7 +1,7 @@
 export { AccountModule } from './account.module.js';
 export { AccountSecurityService, type SecurityState } from './account-security.service.js';
 export { AccountSessionsService, type SessionView } from './account-sessions.service.js';
-export { AccountEvents } from './account.events.js';
+export { AccountEvents, type AccountEvent, type NotMeEvent, type SessionRevokedEvent } from './account.events.js';
 export { AccountStore, type ActivityEntry, type NotMeGrant } from './account-store.js';
 export { RedisAccountStore } from './redis-account.store.js';
 export { MemoryAccountStore } from './memory-account.store.js';

@@ -5,7 +5,7 @@ import { PasskeyStore } from '../passkeys/index.js';
 import { AccountSessionsService } from './account-sessions.service.js';
 import { AccountStore } from './account-store.js';
 import { NotMeLinkError } from './account.errors.js';
-import { AccountEvents } from './account.events.js';
+import { AccountEvents, type NotMeEvent } from './account.events.js';
 import { hashOf } from './security-notices.service.js';
 
 /** The answer of `POST /account/not-me`. */
@@ -41,7 +41,7 @@ export class NotMeService {
     if (grant.event === 'passkeyAdded' && grant.ref) await this.passkeys.remove(grant.email, grant.ref);
     const passwordMode = this.options.firstFactor === 'password';
     if (passwordMode) await this.hold.hold(grant.email);
-    this.events?.emit(AccountEvents.NotMe, { email: grant.email, event: grant.event });
+    this.events?.emit(AccountEvents.NotMe, { email: grant.email, event: grant.event } satisfies NotMeEvent);
     return { status: 'secured', next: passwordMode ? '/password/forgot' : '/auth' };
   }
 }

@@ -1,3 +1,4 @@
+import { IdentifierLockedError, InvalidCodeError } from '../otp/index.js';
 import type { FactorId } from './auth-session.js';
 
 /**
@@ -55,10 +56,17 @@ export interface CodeSentEvent {
  */
 export type FactorFailure = 'invalid_credentials' | 'invalid_code' | 'invalid_passkey' | 'locked' | 'unavailable';
 
+/** The {@link FactorFailure} of an error thrown by a code check (`OtpService.verify`, `settleStep`). */
+export function codeFailureOf(err: unknown): FactorFailure {
+  if (err instanceof InvalidCodeError) return 'invalid_code';
+  return err instanceof IdentifierLockedError ? 'locked' : 'unavailable';
+}
+
 /** Payload of {@link AuthEvents.FactorPassed} and {@link AuthEvents.FactorFailed}. */
 export interface FactorEvent {
   identifier: string;
-  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset';
+  /** What the answer was for; `password-change`: the current password at `POST /account/password`. */
+  purpose: 'sign-in' | 'sign-up' | 'step-up' | 'password-reset' | 'password-change';
   factor: FactorId;
   /** Set on {@link AuthEvents.FactorFailed}: why. */
   reason?: FactorFailure;

@@ -1,17 +1,10 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ValidationFailedError } from '../http/index.js';
-import {
-  type Challenge,
-  ChallengeExpiredError,
-  IdentifierLockedError,
-  InvalidCodeError,
-  OtpService,
-  OtpThrottleService,
-} from '../otp/index.js';
+import { type Challenge, ChallengeExpiredError, OtpService, OtpThrottleService } from '../otp/index.js';
 import type { SessionHandle } from '../session/index.js';
 import { NothingToResendError, OtherBrowserError, UnauthenticatedError } from './auth.errors.js';
-import { AuthEvents, type FactorEvent, type FactorFailure } from './auth.events.js';
+import { AuthEvents, codeFailureOf, type FactorEvent } from './auth.events.js';
 import type { FactorId, PendingSignIn, PendingStep } from './auth-session.js';
 import { EmailCodeService } from './email-code.service.js';
 import { FactorRegistry, type SecondFactor } from './factors/index.js';
@@ -265,17 +258,11 @@ export class ChallengeService {
       return await check();
     } catch (err) {
       if (err instanceof ChallengeExpiredError) throw new ChallengeExpiredError(this.endedWhy(p));
-      const reason: FactorFailure =
-        err instanceof InvalidCodeError
-          ? 'invalid_code'
-          : err instanceof IdentifierLockedError
-            ? 'locked'
-            : 'unavailable';
       this.events?.emit(AuthEvents.FactorFailed, {
         identifier: p.identifier,
         purpose: p.purpose,
         factor,
-        reason,
+        reason: codeFailureOf(err),
       } satisfies FactorEvent);
       throw err;
     }

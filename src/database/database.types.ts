@@ -78,6 +78,8 @@ export interface DevicesTable {
   expires_at: Date;
   device: string;
   ip: string;
+  /** Null on rows saved before migration 0004. */
+  last_used_at: Date | null;
 }
 
 /** Every table the migrations in `migrations/` create, as Kysely sees them. */

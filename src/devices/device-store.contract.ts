@@ -22,6 +22,7 @@ function device(owner: string, overrides: Partial<DeviceRecord> = {}): DeviceRec
     kind: 'remembered',
     createdAt: now - 1_234,
     expiresAt: now + 30 * DAY_MS,
+    lastUsedAt: now - 567,
     device: 'Firefox on Linux',
     ip: '203.0.113.0/24',
     ...overrides,
@@ -65,6 +66,14 @@ export function deviceStoreContract(name: string, make: () => Promise<DeviceStor
         await store.save(h, d);
         expect(await store.get(h)).toEqual(d);
         expect(await store.get(h)).toEqual(d);
+      });
+
+      it('keeps a device without lastUsedAt (stored before it was kept) without one', async () => {
+        const h = hash();
+        const { lastUsedAt: _, ...older } = device(email());
+        await store.save(h, older);
+        expect(await store.get(h)).toEqual(older);
+        expect(await store.list(older.email)).toEqual([{ hash: h, record: older }]);
       });
 
       it('keeps devices apart by hash', async () => {

@@ -10,6 +10,11 @@ export interface DeviceRecord {
   /** Epoch ms. */
   createdAt: number;
   expiresAt: number;
+  /**
+   * Epoch ms of its last use: the last sign-in it took part in (each one renews its token). Absent
+   * on a device stored before this was kept.
+   */
+  lastUsedAt?: number;
   /** e.g. `Firefox on Linux`. */
   device: string;
   /** The address's network. */

@@ -39,10 +39,8 @@ export class DevicesService {
 
   /** The trusted device of `kind` this browser presents for `email`, or null (a bad cookie is none). */
   async find(session: SessionHandle, kind: DeviceKind, email: string): Promise<FoundDevice | null> {
-    if (kind === 'remembered' && !this.rememberEnabled) return null;
-    const token = session.cookie(this.cookieName(kind));
-    if (!token || !TOKEN.test(token)) return null;
-    const hash = this.hash(token);
+    const hash = this.presented(session, kind);
+    if (!hash) return null;
     const record = await this.store.get(hash);
     return record && record.email === email && record.kind === kind ? { hash, record } : null;
   }
@@ -91,6 +89,8 @@ export class DevicesService {
       kind,
       createdAt: previous?.createdAt ?? now,
       expiresAt: now + days * DAY_MS,
+      // Each trust and use issues a new token: the time of that is the device's last use.
+      lastUsedAt: now,
       device: client.device,
       ip: client.ip,
     };
@@ -110,12 +110,18 @@ export class DevicesService {
     return (await this.store.list(email)).map((d) => d.record);
   }
 
-  /** Forgets one device by its public id; false when the account has none with it. */
-  async forget(email: string, id: string): Promise<boolean> {
+  /** The account's trusted browsers, each with `current` true when it is this browser (it holds its cookie). */
+  async listSeenFrom(session: SessionHandle, email: string): Promise<(DeviceRecord & { current: boolean })[]> {
+    const own = new Set([this.presented(session, 'remembered'), this.presented(session, 'known')]);
+    return (await this.store.list(email)).map((d) => ({ ...d.record, current: own.has(d.hash) }));
+  }
+
+  /** Forgets one device by its public id. @returns the device forgotten, or null when the account has none with it. */
+  async forget(email: string, id: string): Promise<DeviceRecord | null> {
     const target = (await this.store.list(email)).find((d) => d.record.id === id);
-    if (!target) return false;
+    if (!target) return null;
     await this.store.remove(email, [target.hash]);
-    return true;
+    return target.record;
   }
 
   /** Forgets every device of the account, of one kind or of both. @returns how many. */
@@ -126,6 +132,13 @@ export class DevicesService {
       all.map((d) => d.hash),
     );
     return all.length;
+  }
+
+  /** The hash of the token of `kind` this browser's cookie holds, or null (none, or not a token). */
+  protected presented(session: SessionHandle, kind: DeviceKind): string | null {
+    if (kind === 'remembered' && !this.rememberEnabled) return null;
+    const token = session.cookie(this.cookieName(kind));
+    return token && TOKEN.test(token) ? this.hash(token) : null;
   }
 
   protected hash(token: string): string {

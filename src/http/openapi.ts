@@ -740,13 +740,18 @@ export class SessionViewAnswer {
   })
   id: string;
 
-  @ApiProperty({ description: 'True for the session making this request' })
+  @ApiProperty({ description: 'True for the session making this request, and for this browser’s own trusted entries' })
   current: boolean;
 
   @ApiProperty({ type: 'string', format: 'date-time' })
   createdAt: string;
 
-  @ApiProperty({ type: 'string', format: 'date-time' })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    description:
+      'A session: its last request (kept to the minute). A trusted browser: its last sign-in (for one stored before this was kept, when it was first trusted)',
+  })
   lastSeenAt: string;
 
   @ApiProperty({ example: 'Firefox on Linux' })

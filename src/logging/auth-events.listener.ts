@@ -33,6 +33,7 @@ const KEPT = [
   'count',
   'remaining',
   'sessionsEnded',
+  'kind',
 ] as const;
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { AccountEvents } from '../account/index.js';
+import { AccountEvents, type SessionRevokedEvent } from '../account/index.js';
 import {
   AuthEvents,
   type CodeSentEvent,
@@ -48,8 +48,9 @@ export class MetricsListener {
   }
 
   @OnEvent(AccountEvents.SessionRevoked)
-  onSessionsRevoked(e: { count?: number }): void {
-    this.metrics.sessionsEnded.inc({ reason: 'revoked' }, e.count ?? 1);
+  onSessionsRevoked(e: SessionRevokedEvent): void {
+    // A forgotten trusted browser ends no session.
+    if (e.kind === 'session') this.metrics.sessionsEnded.inc({ reason: 'revoked' }, e.count);
   }
 
   @OnEvent(PasswordEvents.Reset)

@@ -80,7 +80,7 @@ export class MetricsService {
     });
     this.verifications = new Counter({
       name: `${p}verifications_total`,
-      help: 'Answers to a factor of a sign-in or step-up, by factor, purpose and outcome (passed, or the reason it failed).',
+      help: 'Answers to a factor of a sign-in, step-up, password reset or change, by factor, purpose and outcome (passed, or the reason it failed).',
       labelNames: ['factor', 'purpose', 'outcome'],
       registers,
     });

@@ -46,7 +46,7 @@ export class PasswordPolicy {
     return this.list.size;
   }
 
-  /** Memory the list takes, in bytes: its uncompressed file size, whatever the number of checks. */
+  /** Bytes of the one Buffer the list is held in: its uncompressed file size. */
   get listBytes(): number {
     return this.list.byteLength;
   }

@@ -68,7 +68,7 @@ export class SortedPasswordList {
     return new SortedPasswordList(bytes);
   }
 
-  /** Size of the list in memory, in bytes: the one Buffer this object holds. */
+  /** Bytes of the one Buffer this object holds: the list, uncompressed. */
   get byteLength(): number {
     return this.bytes.length;
   }

@@ -33,6 +33,7 @@ export class PostgresDeviceStore extends DeviceStore {
       expires_at: new Date(record.expiresAt),
       device: record.device,
       ip: record.ip,
+      last_used_at: record.lastUsedAt === undefined ? null : new Date(record.lastUsedAt),
     };
     const now = new Date();
     await databaseCall(() =>
@@ -121,6 +122,7 @@ export class PostgresDeviceStore extends DeviceStore {
       expiresAt: r.expires_at.getTime(),
       device: r.device,
       ip: r.ip,
+      ...(r.last_used_at ? { lastUsedAt: r.last_used_at.getTime() } : {}),
     };
   }
 }
