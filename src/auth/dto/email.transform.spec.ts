@@ -23,6 +23,10 @@ describe('email addresses', () => {
     '"a"@example.test',
     'a b@example.test',
     'jos\u00e9@example.test',
+    // Non-ASCII letters that Unicode normalisation or lower-casing would turn into ASCII ones.
+    '\u212Aate@example.test',
+    'jose\u0301@example.test',
+    '\u0130stanbul@example.test',
     'a@@example.test',
     '@example.test',
     'a@',

@@ -17,7 +17,13 @@ export const WHATWG_EMAIL =
  * and an internationalised domain in its ASCII (punycode) form.
  */
 export function normalizeEmail(raw: string): string {
-  const email = raw.trim().normalize('NFC').toLowerCase();
+  const trimmed = raw.trim();
+  // A local part must be ASCII as typed (WHATWG). NFC and lower-casing would turn some non-ASCII
+  // letters into ASCII ones (the Kelvin sign U+212A into K, then k): such a local part is left as
+  // typed, so the address check refuses it as a browser's email field does.
+  const typedAt = trimmed.lastIndexOf('@');
+  if (/[^\x00-\x7f]/.test(typedAt < 0 ? trimmed : trimmed.slice(0, typedAt))) return trimmed;
+  const email = trimmed.normalize('NFC').toLowerCase();
   const at = email.lastIndexOf('@');
   if (at < 1) return email;
   const domain = domainToASCII(email.slice(at + 1));
