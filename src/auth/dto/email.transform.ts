@@ -22,7 +22,7 @@ export function normalizeEmail(raw: string): string {
   // letters into ASCII ones (the Kelvin sign U+212A into K, then k): such a local part is left as
   // typed, so the address check refuses it as a browser's email field does.
   const typedAt = trimmed.lastIndexOf('@');
-  if (/[^\x00-\x7f]/.test(typedAt < 0 ? trimmed : trimmed.slice(0, typedAt))) return trimmed;
+  if (/[^ -~]/.test(typedAt < 0 ? trimmed : trimmed.slice(0, typedAt))) return trimmed;
   const email = trimmed.normalize('NFC').toLowerCase();
   const at = email.lastIndexOf('@');
   if (at < 1) return email;
