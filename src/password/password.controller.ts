@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AuthGuard, ChallengeService, FreshAuth } from '../auth/index.js';
+import { AuthGuard, FreshAuth } from '../auth/index.js';
 import { AcceptLanguages, FormPage, Public, reply } from '../http/index.js';
 import { ApiErrors, PasswordChangedAnswer, POST_ERRORS, ResetCodeSentAnswer } from '../http/openapi.js';
 import { CurrentSession, type SessionHandle } from '../session/index.js';
@@ -29,7 +29,6 @@ export class PasswordController {
   constructor(
     protected readonly passwords: PasswordResetService,
     protected readonly pages: PageRenderer,
-    protected readonly challenges: ChallengeService,
   ) {}
 
   @Get('password/forgot')
@@ -65,12 +64,10 @@ export class PasswordController {
   @Get('password/reset')
   @Public()
   @ApiExcludeEndpoint()
-  async resetPage(@CurrentSession() session: SessionHandle, @Req() req: Request, @Res() res: Response) {
+  resetPage(@CurrentSession() session: SessionHandle, @Req() req: Request, @Res() res: Response) {
     const p = session.maybe?.pending;
     if (p?.purpose !== 'password-reset') return res.redirect(303, '/password/forgot');
-    // The code's delivery, as on the sign-in code page: a refused mail is shown (and polled for).
-    const pending = await this.challenges.pending(session).catch(() => null);
-    this.pages.send(req, res, 'pages/password-reset', { title: 'Choose a new password', email: p.identifier, pending });
+    this.pages.send(req, res, 'pages/password-reset', { title: 'Choose a new password', email: p.identifier });
   }
 
   @Post('password/reset')

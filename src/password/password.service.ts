@@ -59,7 +59,7 @@ export class PasswordResetService {
    * @throws IdentifierLockedError, SendRateLimitedError, StoreUnavailableError
    */
   async forgot(session: SessionHandle, email: string, locales: readonly string[]): Promise<ResetCodeSent> {
-    void session.data;
+    void session.data; // a POST needs its session: 503 now when the store failed, before any work
     await this.throttle.reserveSendUnlessLocked(email, await this.flow.lockScope(session, email));
     const exists = (await this.users.findByEmail(email)) !== null;
     // The session waits for the challenge before it is stored and its code mailed (see EmailCodeService.start).
