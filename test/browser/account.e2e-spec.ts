@@ -98,7 +98,11 @@ describe('browser, account pages and “this wasn’t me”, JavaScript off', { 
     await page.goto('/account/sessions');
     expect(path(page)).toBe('/account/sessions');
     await expect(heading(page)).resolves.toBe('Where you are signed in');
-    await expect(page.locator('#sessions .badge', { hasText: /^This browser$/ }).count()).resolves.toBe(1);
+    // First this session, then this browser's own trusted entry (a known browser), both marked as it.
+    const rows = page.locator('#sessions > li');
+    await expect(rows.first().textContent()).resolves.toMatch(/This browser[\s\S]*Sign out here/);
+    await expect(rows.nth(1).textContent()).resolves.toMatch(/This browser[\s\S]*Known[\s\S]*Forget/);
+    await expect(page.locator('#sessions .badge', { hasText: /^This browser$/ }).count()).resolves.toBe(2);
     await screenshot(page, 'account-sessions-no-js');
     await expectAccessibleWithoutScript(page, 'account sessions (no JavaScript)');
 
