@@ -129,6 +129,16 @@ describe.each([
     expect(verified.status).toBe(200);
     expect(verified.body.status).toBe('authenticated');
   });
+
+  it('a clock an hour behind real time still mails the code, with its real time left', async () => {
+    clock.set(Date.now() - 3_600_000);
+    const email = uniqueEmail('clock-behind');
+    const agent = t.agent();
+    expect((await agent.post('/auth').send({ email })).status).toBe(200);
+    const mail = await t.mailTo(email);
+    expect(mail.text).toContain(`${t.config.otp.ttlSeconds / 60} minutes`);
+    expect((await agent.post('/verify').send({ code: mail.code })).body.status).toBe('authenticated');
+  });
 });
 
 describe('email mode, closed sign-up (OTP_RESEND_SECONDS=1)', () => {

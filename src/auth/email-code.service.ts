@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Clock } from '../clock/index.js';
 import { MailService } from '../mail/index.js';
 import { type Challenge, OtpService, type StartChallenge } from '../otp/index.js';
 import { ViewRenderer } from '../view/index.js';
@@ -49,6 +50,7 @@ export class EmailCodeService {
     protected readonly otp: OtpService,
     protected readonly mail: MailService,
     protected readonly views: ViewRenderer,
+    protected readonly clock: Clock,
     @Optional() protected readonly events?: EventEmitter2,
   ) {}
 
@@ -118,7 +120,9 @@ export class EmailCodeService {
       ...(challenge.purpose === 'password-reset' ? {} : { linkToken: `${challenge.id}.${answers.linkToken}` }),
       send: answers.send,
       purpose: challenge.purpose,
-      expiresAt: challenge.expiresAt,
+      // The deadline is on the app's clock; the mail (its time, its minutes, whether it is stale when
+      // a worker takes it) runs on the real one: the same time left, in real time.
+      expiresAt: Date.now() + (challenge.expiresAt - this.clock.now()),
       locale,
       tag,
     });

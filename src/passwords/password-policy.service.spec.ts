@@ -86,10 +86,10 @@ describe('PasswordPolicy', () => {
       expect(made.heapUsed - before.heapUsed).toBeLessThan(MB);
       expect(checked.heapUsed - made.heapUsed).toBeLessThan(MB);
       // The list is held off the heap, in buffer memory: the file's uncompressed size, once (give or
-      // take small buffers of the test runner allocated or freed meanwhile).
+      // take buffers of the test runner allocated or freed meanwhile: well under the file's size again).
       const buffered = made.arrayBuffers - before.arrayBuffers;
       expect(Math.abs(buffered - fileBytes), `${buffered} buffer bytes for a ${fileBytes}-byte list`).toBeLessThan(
-        MB / 8,
+        MB / 2,
       );
       expect(fileBytes).toBeLessThan(8 * MB);
       // Still in use here, so no measure above saw it collected.
