@@ -219,6 +219,12 @@ export interface RedisClusterProcess {
   replicas: number[];
   /** Promotes the replica of the primary on `primaryPort` (`CLUSTER FAILOVER` on the replica), and waits until it serves. */
   failover(primaryPort: number): Promise<void>;
+  /**
+   * Reshards one slot: moves `slot` and its keys from the primary serving it to the primary on
+   * `toPort`, as `redis-cli --cluster reshard` does for each slot (IMPORTING / MIGRATING, `MIGRATE`
+   * of its keys, then `SETSLOT NODE` on every primary), and waits until every node agrees.
+   */
+  moveSlot(slot: number, toPort: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -285,6 +291,52 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
           }
         } finally {
           client.destroy();
+        }
+        await waitForCluster(ports);
+      },
+      async moveSlot(slot, toPort) {
+        const current = (await Promise.all(ports.map((p) => nodeRole(p)))).flatMap((r, i) =>
+          r === 'master' ? [ports[i]] : [],
+        );
+        const connect = async (port: number) => {
+          const client = createClient({ url: `redis://127.0.0.1:${port}` });
+          await client.connect();
+          return client;
+        };
+        const clients = new Map(await Promise.all(current.map(async (p) => [p, await connect(p)] as const)));
+        try {
+          const idOf = async (port: number) => await clients.get(port)!.sendCommand<string>(['CLUSTER', 'MYID']);
+          let fromPort: number | undefined;
+          for (const port of current) {
+            const mine = (await clients.get(port)!.sendCommand<string>(['CLUSTER', 'NODES']))
+              .split('\n')
+              .find((l) => l.includes('myself'))!;
+            const owns = mine
+              .split(' ')
+              .slice(8)
+              .some((range) => {
+                const [a, b = a] = range.split('-').map(Number);
+                return slot >= a && slot <= b;
+              });
+            if (owns) fromPort = port;
+          }
+          if (fromPort === undefined) throw new Error(`no primary serves slot ${slot}`);
+          if (fromPort === toPort) return;
+          const [fromId, toId] = [await idOf(fromPort), await idOf(toPort)];
+          const from = clients.get(fromPort)!;
+          const to = clients.get(toPort)!;
+          await to.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', fromId]);
+          await from.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', toId]);
+          for (;;) {
+            const keys = await from.sendCommand<string[]>(['CLUSTER', 'GETKEYSINSLOT', String(slot), '100']);
+            if (keys.length === 0) break;
+            await from.sendCommand(['MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...keys]);
+          }
+          for (const client of [to, from, ...clients.values()]) {
+            await client.sendCommand(['CLUSTER', 'SETSLOT', String(slot), 'NODE', toId]);
+          }
+        } finally {
+          for (const client of clients.values()) client.destroy();
         }
         await waitForCluster(ports);
       },
