@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { appOptions } from './app.options.js';
+import { AUTH_MODULE_OPTIONS } from './auth/auth.module-definition.js';
 import { UndeliveredCodeListener } from './auth/undelivered-code.listener.js';
 import { type AppConfig, ConfigError, loadConfig, loadDotEnv } from './config/app.config.js';
 import { enableGracefulShutdown } from './health/index.js';
@@ -54,7 +55,8 @@ export class WorkerModule {
         // Mail counters and the queue's depth on METRICS_PORT (a worker has no public port).
         ...(config.metricsPort !== undefined ? [MetricsModule.forRoot(appOptions.metrics(config))] : []),
       ],
-      providers: [UndeliveredCodeListener],
+      // The listener needs the sign-in rules (which flows mail unknown addresses), as the server has them.
+      providers: [UndeliveredCodeListener, { provide: AUTH_MODULE_OPTIONS, useValue: appOptions.auth(config) }],
     };
   }
 }
