@@ -14,6 +14,7 @@ import { RecoveryCodeEvents } from '../src/recovery-codes/index.js';
 import { SessionService } from '../src/session/index.js';
 import { SettableClock } from '../src/testing/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import { cookieValue } from './support/session.js';
 import { decodeHtml } from './support/mail-link.js';
 import {
   type Agent,
@@ -92,14 +93,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** OTP_RESEND_SECONDS=1: the address's cooldown since its last code mail is over after this. */
 const cooldown = () => sleep(1100);
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The value of cookie `name` a response set. */
-const cookieValue = (res: Response, name: string) =>
-  ([] as string[])
-    .concat(res.headers['set-cookie'] ?? [])
-    .find((c) => c.startsWith(`${name}=`))
-    ?.split(';')[0]
-    .slice(name.length + 1);
 
 /** The session id a response set in its cookie, if it set one. */
 const sidSetBy = (res: Response): string | undefined => (cookieValue(res, 'sid') ? sessionIdOf(res) : undefined);

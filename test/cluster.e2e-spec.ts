@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotTag } from '../src/otp/redis-otp.store.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { type RedisClusterProcess, startRedisCluster } from './support/redis.js';
+import { sessionCookie, sessionId } from './support/session.js';
 
 // The server on a Redis Cluster of its own (3 primaries, 3 replicas on loopback ports): sign-ins in
 // both modes, sessions, codes and the mail queue work, and a failover of a primary mid-sign-in and a
@@ -115,9 +116,7 @@ describe('Redis Cluster', { timeout: 120_000 }, () => {
     expect(await inspect.exists(otpKey)).toBe(1); // the send history moved with its slot
 
     // Then the session's slot moves while signed in: the next requests follow it.
-    const sid = /sid=s%3A([^.;]+)/.exec(String(verify.headers['set-cookie']))?.[1];
-    expect(sid).toBeTruthy();
-    const sessionKey = `sess:${sid}`;
+    const sessionKey = `sess:${sessionId(sessionCookie(verify))}`;
     expect(await inspect.exists(sessionKey)).toBe(1);
     const sessionTarget = await elsewhere(sessionKey);
     await cluster.moveSlot(await slotOf(sessionKey), sessionTarget);

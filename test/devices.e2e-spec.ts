@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevicesService } from '../src/devices/index.js';
 import { SettableClock } from '../src/testing/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
+import { cookieValue } from './support/session.js';
 import {
   type Agent,
   enrolTotp,
@@ -21,13 +22,6 @@ import {
   signInWithPasswordAndEmail,
   totpCode,
 } from './support/mfa.js';
-
-const cookieValue = (res: { headers: Record<string, unknown> }, name: string) =>
-  ([] as string[])
-    .concat((res.headers['set-cookie'] as string[] | undefined) ?? [])
-    .find((c) => c.startsWith(`${name}=`))
-    ?.split(';')[0]
-    .slice(name.length + 1);
 
 const DAY_SECONDS = 86_400;
 /** The second-factor page's "remember this browser" checkbox and its label. */

@@ -9,18 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TotpService } from '../src/totp/index.js';
 import { createTestApp, type TestApp, uniqueEmail } from './support/app.js';
 import { openTestDatabase, testDatabaseUrl } from './support/postgres.js';
-import { redisExists } from './support/session.js';
+import { redisExists, cookieValue } from './support/session.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PASSWORD = 'correct horse battery';
 
-const cookieValue = (res: { headers: Record<string, unknown> }, name: string) =>
-  ([] as string[])
-    .concat((res.headers['set-cookie'] as string[] | undefined) ?? [])
-    .find((c) => c.startsWith(`${name}=`))
-    ?.split(';')[0]
-    .slice(name.length + 1);
 /** The device store's key of a cookie token (DevicesService.hash). */
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -55,8 +49,8 @@ describe('accounts in PostgreSQL (DATABASE_URL)', () => {
     expect((await again.get('/me').set('Accept', 'application/json')).body).toMatchObject({ email, aal: 2 });
   });
 
-  it('keeps the authenticator (sealed) and recovery codes (hashed) in PostgreSQL, and signs in with them', async () => {
-    const email = uniqueEmail('pg-totp');
+  /** Signs up `email` (password, then the mailed code) and turns an authenticator on: its setup and recovery codes. */
+  async function signedUpWithTotp(email: string) {
     const agent = t.agent();
     await agent.post('/register').send({ email, password: PASSWORD }).expect(200);
     await agent
@@ -64,11 +58,16 @@ describe('accounts in PostgreSQL (DATABASE_URL)', () => {
       .send({ code: await t.codeFor(email) })
       .expect(200);
     const setup = await agent.post('/account/totp/setup').send({}).expect(200);
-    const totp = t.app.get(TotpService);
-    const now = Date.now();
-    const confirm = await agent.post('/account/totp/confirm').send({ code: totp.generate(setup.body.secret, now) });
-    expect(confirm.status).toBe(200);
-    const codes = confirm.body.recoveryCodes as string[];
+    const confirm = await agent
+      .post('/account/totp/confirm')
+      .send({ code: t.app.get(TotpService).generate(setup.body.secret, Date.now()) })
+      .expect(200);
+    return { agent, setup, codes: confirm.body.recoveryCodes as string[] };
+  }
+
+  it('keeps the authenticator (sealed) and recovery codes (hashed) in PostgreSQL, and signs in with them', async () => {
+    const email = uniqueEmail('pg-totp');
+    const { setup, codes } = await signedUpWithTotp(email);
 
     const cred = await db
       .selectFrom('totp_credentials')
@@ -91,19 +90,7 @@ describe('accounts in PostgreSQL (DATABASE_URL)', () => {
 
   it('keeps trusted browsers in PostgreSQL (token hashes only), and a remembered one skips the second factor', async () => {
     const email = uniqueEmail('pg-devices');
-    const agent = t.agent();
-    await agent.post('/register').send({ email, password: PASSWORD }).expect(200);
-    await agent
-      .post('/verify')
-      .send({ code: await t.codeFor(email) })
-      .expect(200);
-    const setup = await agent.post('/account/totp/setup').send({}).expect(200);
-    const totp = t.app.get(TotpService);
-    const confirm = await agent
-      .post('/account/totp/confirm')
-      .send({ code: totp.generate(setup.body.secret, Date.now()) })
-      .expect(200);
-    const codes = confirm.body.recoveryCodes as string[];
+    const { codes } = await signedUpWithTotp(email);
 
     const browser = t.agent();
     expect((await browser.post('/auth').send({ email, password: PASSWORD })).body.status).toBe(

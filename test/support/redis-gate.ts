@@ -1,4 +1,5 @@
-import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** The first byte of a RESP error reply (`-ERR ...`, `-NOSCRIPT ...`). */
 const ERROR_REPLY = '-'.charCodeAt(0);
@@ -58,17 +59,8 @@ export class RedisGate {
     await closed;
   }
 
-  private listen(port: number): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket));
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        this.server = server;
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+  private async listen(port: number): Promise<void> {
+    ({ server: this.server, port: this.port } = await listenOnLoopback(port, (socket) => this.accept(socket)));
   }
 
   private accept(socket: Socket): void {

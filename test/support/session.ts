@@ -10,6 +10,15 @@ export function sessionCookie(res: request.Response): string {
   return sid.split(';')[0];
 }
 
+/** The value of cookie `name` a response set, or undefined. */
+export function cookieValue(res: { headers: Record<string, unknown> }, name: string): string | undefined {
+  return ([] as string[])
+    .concat((res.headers['set-cookie'] as string[] | string | undefined) ?? [])
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]
+    .slice(name.length + 1);
+}
+
 /** The session id inside a `sid=s%3A<id>.<signature>` cookie. */
 export function sessionId(cookie: string): string {
   const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));

@@ -1,5 +1,6 @@
-import net, { type AddressInfo, type Server, type Socket } from 'node:net';
+import net, { type Server, type Socket } from 'node:net';
 import type { TestSmtpServer } from './smtp.js';
+import { listenOnLoopback } from './loopback.js';
 
 /**
  * How an {@link SmtpGate} treats connections: `refuse` (nothing listens), `silent` (accepted, never
@@ -77,17 +78,8 @@ export class SmtpGate {
     await this.unlisten();
   }
 
-  private listen(port: number): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket));
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        this.server = server;
-        this.port = (server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+  private async listen(port: number): Promise<void> {
+    ({ server: this.server, port: this.port } = await listenOnLoopback(port, (socket) => this.accept(socket)));
   }
 
   private unlisten(): Promise<void> {
