@@ -163,6 +163,7 @@ export class ViewRenderer {
     this.hbs.registerHelper('has', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
     // `(oneOf x "a" "b")`: x is one of the listed values.
     this.hbs.registerHelper('oneOf', (value: unknown, ...rest: unknown[]) => rest.slice(0, -1).includes(value));
+    this.hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
     this.hbs.registerHelper('time', (epochMs: number, options: Handlebars.HelperOptions) =>
       i18n().time(localeOf(options), epochMs),
     );
