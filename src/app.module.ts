@@ -47,6 +47,11 @@ export interface AppExtras {
    * the system clock).
    */
   clock?: Clock;
+  /**
+   * True when the caller checked the database schema already (`createApp` does, before Nest builds
+   * the app): DatabaseModule then does not check it a second time at start-up.
+   */
+  schemaChecked?: boolean;
 }
 
 const fromConfig = <T>(pick: (c: AppConfig) => T) => ({ useFactory: pick, inject: [APP_CONFIG] });
@@ -86,7 +91,16 @@ export class AppModule implements NestModule {
         OtpModule.forRootAsync(
           fromConfig((c) => ({ ...appOptions.otp(c), ...(extras.clock ? { clock: extras.clock } : {}) })),
         ),
-        ...(config.databaseUrl ? [DatabaseModule.forRootAsync(fromConfig(appOptions.database))] : []),
+        ...(config.databaseUrl
+          ? [
+              DatabaseModule.forRootAsync(
+                fromConfig((c) => ({
+                  ...appOptions.database(c),
+                  ...(extras.schemaChecked ? { schemaCheck: false } : {}),
+                })),
+              ),
+            ]
+          : []),
         DevicesModule.forRootAsync(fromConfig(appOptions.devices)),
         AuthModule.forRootAsync(
           fromConfig((c) => ({ ...appOptions.auth(c), ...(extras.clock ? { clock: extras.clock } : {}) })),

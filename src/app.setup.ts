@@ -27,10 +27,13 @@ export async function createApp(
   // saying to run `npm run db:migrate` (from DatabaseModule's provider it would come with Nest's stack trace).
   if (config.databaseUrl) await checkDatabaseSchema(appOptions.database(config));
   const logger = createPinoLogger({ level: config.logLevel, format: config.logFormat });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extras), {
-    bodyParser: false,
-    logger: new AppLogger(logger),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { ...extras, schemaChecked: Boolean(config.databaseUrl) }),
+    {
+      bodyParser: false,
+      logger: new AppLogger(logger),
+    },
+  );
   // First: every answer, whoever gives it, carries its request id and is logged.
   app.use(requestLogging(logger, { trustRequestId: Boolean(config.trustProxy) }));
   for (const w of config.warnings) new Logger('Config').warn(w);
