@@ -2,9 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   AuthEvents,
-  type ChallengeStartedEvent,
   codeFailureOf,
-  EmailCodeService,
   type FactorEvent,
   InvalidCredentialsError,
   PasswordHold,
@@ -43,7 +41,6 @@ export class PasswordResetService {
     protected readonly policy: PasswordPolicy,
     protected readonly otp: OtpService,
     protected readonly throttle: OtpThrottleService,
-    protected readonly codes: EmailCodeService,
     protected readonly sessions: SessionService,
     protected readonly flow: SignInFlow,
     @Optional() protected readonly events?: EventEmitter2,
@@ -62,35 +59,14 @@ export class PasswordResetService {
     void session.data; // a POST needs its session: 503 now when the store failed, before any work
     await this.throttle.reserveSendUnlessLocked(email, await this.flow.lockScope(session, email));
     const exists = (await this.users.findByEmail(email)) !== null;
-    // The session waits for the challenge before it is stored and its code mailed (see EmailCodeService.start).
-    const challenge = await this.codes.start(
-      { purpose: 'password-reset', identifier: email, ...(exists ? {} : { decoy: 'closed' as const }) },
+    // The sign-in's emailed-code step (session, challenge, mail, event, in that order), for another purpose.
+    const sent = await this.flow.emailStep(
+      session,
+      { purpose: 'password-reset', identifier: email, factors: [] },
       locales,
-      (c) =>
-        session.rotate({
-          pending: {
-            id: c.id,
-            purpose: 'password-reset',
-            identifier: email,
-            factors: [],
-            step: 'email_otp',
-            sentAt: Date.now(),
-            expiresAt: c.expiresAt,
-          },
-        }),
+      { ...(exists ? {} : { decoy: 'closed' as const }), account: exists },
     );
-    this.events?.emit(AuthEvents.ChallengeStarted, {
-      identifier: email,
-      purpose: 'password-reset',
-      step: 'email_otp',
-      account: exists,
-    } satisfies ChallengeStartedEvent);
-    return {
-      status: 'code_sent',
-      next: '/password/reset',
-      expiresAt: new Date(challenge.expiresAt).toISOString(),
-      resendAfter: this.throttle.resendAfterSeconds,
-    };
+    return { ...sent, next: '/password/reset' };
   }
 
   /**
